@@ -1,0 +1,62 @@
+"""The `Workspace` protocol: an isolated checkout where every experiment happens."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Protocol, runtime_checkable
+
+from repair.containers.process import CommandResult
+
+# Scratch space for build outputs, runners and caches, inside the checkout but
+# excluded from git, so snapshots, diffs and restores never see it.
+SCRATCH_DIR = ".repair"
+
+
+@runtime_checkable
+class Workspace(Protocol):
+    """An isolated checkout of a bug under git, local or in a container."""
+
+    @property
+    def path(self) -> str:
+        """The checkout's root, as the commands run by `run` see it."""
+        ...
+
+    def run(
+        self,
+        cmd: str | Sequence[str],
+        timeout: float,
+        env: Mapping[str, str] | None = None,
+        cwd: str | None = None,
+    ) -> CommandResult:
+        """Run a command in the checkout (or `cwd` relative to it) with a hard timeout."""
+        ...
+
+    def import_tree(self, source: str, exclude: Sequence[str] = ()) -> None:
+        """Copy a host directory (less the `exclude` names) into the checkout; it becomes the checked-out state."""
+        ...
+
+    def read_file(self, rel_path: str) -> str: ...
+
+    def write_file(self, rel_path: str, content: str) -> None: ...
+
+    def exists(self, rel_path: str) -> bool: ...
+
+    def list_files(self, suffixes: Sequence[str] = ()) -> list[str]:
+        """Tracked and untracked source files (relative paths), optionally filtered by suffix."""
+        ...
+
+    def snapshot(self) -> str:
+        """An id of the current state of the files, for `restore`."""
+        ...
+
+    def restore(self, snapshot: str | None = None) -> None:
+        """Return to `snapshot`, or to the exact checked-out state when None."""
+        ...
+
+    def diff(self) -> str:
+        """A unified diff of the current files against the checked-out state."""
+        ...
+
+    def close(self) -> None:
+        """Release the workspace (remove temp dirs, containers)."""
+        ...

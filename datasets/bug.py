@@ -1,0 +1,72 @@
+"""The `Bug` record and the `Dataset` protocol every benchmark adapter implements."""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+from repair.containers.workspace import Workspace
+from repair.runners.base import TestSetup
+
+
+@dataclass(frozen=True)
+class Location:
+    """A line in a file (relative to the checkout root), 1-based."""
+
+    file: str
+    line: int
+
+
+# Paths that hold tests in the layouts we know; patches that touch them are refused.
+DEFAULT_TEST_PATTERNS = (
+    "test/*", "tests/*", "*/test/*", "*/tests/*", "src/test/*", "*_test.py", "test_*.py", "*/test_*.py",
+    "*Test.java", "*Tests.java", "*_TEST.java", "*TestCase.java", "conftest.py", "*/conftest.py",
+    "java_testcases/*", "python_testcases/*", "json_testcases/*",
+)
+
+
+@dataclass
+class Bug:
+    """One bug: where its code is, how its tests run, and what is known about its fix."""
+
+    id: str
+    dataset: str
+    language: str
+    test_setup: TestSetup
+    failing_tests: list[str] = field(default_factory=list)
+    fix_patch: str | None = None
+    buggy_locations: list[Location] = field(default_factory=list)
+    description: str = ""
+    program_files: list[str] = field(default_factory=list)
+    test_patterns: tuple[str, ...] = DEFAULT_TEST_PATTERNS
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.id.split(":", 1)[-1]
+
+    def is_test_path(self, rel_path: str) -> bool:
+        """True when `rel_path` is a test file, which patches must not change."""
+        return any(fnmatch.fnmatch(rel_path, pat) for pat in self.test_patterns)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["test_setup"] = asdict(self.test_setup)
+        return data
+
+
+class Dataset(Protocol):
+    """A source of bugs: a benchmark checkout, the demo bugs, or a local repo."""
+
+    name: str
+
+    def list_bugs(self) -> list[Bug]: ...
+
+    def get(self, bug_id: str) -> Bug:
+        """The bug with this id (with or without the `dataset:` prefix); UnknownBugError if none."""
+        ...
+
+    def checkout(self, bug: Bug, workspace: Workspace) -> None:
+        """Put the buggy version of `bug` into the (empty) `workspace`."""
+        ...

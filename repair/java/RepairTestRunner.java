@@ -1,0 +1,166 @@
+import java.io.FileOutputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.junit.runner.Description;
+import org.junit.runner.JUnitCore;
+import org.junit.runner.Request;
+import org.junit.runner.Result;
+import org.junit.runner.notification.Failure;
+
+/**
+ * Runs JUnit 4 tests one method at a time, each on its own daemon thread with a
+ * timeout, and writes one JSON object per test to the output file.
+ *
+ * A test that loops forever cannot be stopped in a JVM; its thread is abandoned
+ * (it is a daemon) and reported as a timeout, and the run goes on.
+ *
+ * Usage: RepairTestRunner --out FILE [--timeout SECONDS] [--fail-fast] Class[::method] ...
+ */
+public final class RepairTestRunner {
+    public static void main(String[] args) throws Exception {
+        String out = null;
+        double timeout = 10.0;
+        boolean failFast = false;
+        List<String> targets = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--out": out = args[++i]; break;
+                case "--timeout": timeout = Double.parseDouble(args[++i]); break;
+                case "--fail-fast": failFast = true; break;
+                default: targets.add(args[i]);
+            }
+        }
+        if (out == null) {
+            System.err.println("usage: RepairTestRunner --out FILE [--timeout S] [--fail-fast] Class[::method]...");
+            System.exit(2);
+        }
+        try (PrintWriter w = new PrintWriter(new OutputStreamWriter(new FileOutputStream(out), StandardCharsets.UTF_8), true)) {
+            outer:
+            for (String target : targets) {
+                String cls = target;
+                String method = null;
+                int sep = target.indexOf("::");
+                if (sep >= 0) {
+                    cls = target.substring(0, sep);
+                    method = target.substring(sep + 2);
+                }
+                Class<?> testClass;
+                try {
+                    testClass = Class.forName(cls, false, RepairTestRunner.class.getClassLoader());
+                } catch (Throwable t) {
+                    write(w, target, "error", "cannot load test class: " + t, trace(t), 0);
+                    if (failFast) break;
+                    continue;
+                }
+                List<String> methods = new ArrayList<>();
+                if (method != null) {
+                    methods.add(method);
+                } else {
+                    Description d = Request.aClass(testClass).getRunner().getDescription();
+                    for (Description child : d.getChildren()) {
+                        if (child.getMethodName() != null) methods.add(child.getMethodName());
+                    }
+                }
+                for (String m : methods) {
+                    String status = runOne(w, testClass, cls, m, timeout);
+                    if (failFast && !status.equals("pass") && !status.equals("skip")) break outer;
+                }
+            }
+        }
+        // Abandoned threads of timed-out tests must not keep the JVM alive.
+        System.exit(0);
+    }
+
+    private static String runOne(PrintWriter w, Class<?> testClass, String cls, String m, double timeout) {
+        String id = cls + "::" + m;
+        ExecutorService ex = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "repair-test-" + m);
+            t.setDaemon(true);
+            return t;
+        });
+        long start = System.nanoTime();
+        Future<Result> f = ex.submit(() -> new JUnitCore().run(Request.method(testClass, m)));
+        try {
+            Result r = f.get((long) (timeout * 1000), TimeUnit.MILLISECONDS);
+            double secs = (System.nanoTime() - start) / 1e9;
+            if (r.getRunCount() == 0 && r.getIgnoreCount() > 0) {
+                write(w, id, "skip", "", "", secs);
+                return "skip";
+            }
+            if (r.getFailureCount() == 0) {
+                if (r.getRunCount() == 0) {
+                    write(w, id, "error", "no test method " + m + " in " + cls, "", secs);
+                    return "error";
+                }
+                write(w, id, "pass", "", "", secs);
+                return "pass";
+            }
+            Failure fail = r.getFailures().get(0);
+            Throwable t = fail.getException();
+            String status = (t instanceof AssertionError) ? "fail" : "error";
+            if (t != null && t.getClass().getName().equals("org.junit.runners.model.TestTimedOutException")) {
+                status = "timeout";
+            }
+            if (fail.getDescription().getMethodName() == null && fail.getMessage() != null
+                    && fail.getMessage().startsWith("No tests found matching Method")) {
+                write(w, id, "error", "no test method " + m + " in " + cls, "", secs);
+                return "error";
+            }
+            write(w, id, status, String.valueOf(t), fail.getTrace(), secs);
+            return status;
+        } catch (TimeoutException e) {
+            f.cancel(true);
+            write(w, id, "timeout", "test timed out after " + timeout + " seconds", "", timeout);
+            return "timeout";
+        } catch (Throwable t) {
+            write(w, id, "error", String.valueOf(t), trace(t), (System.nanoTime() - start) / 1e9);
+            return "error";
+        } finally {
+            ex.shutdownNow();
+        }
+    }
+
+    private static String trace(Throwable t) {
+        StringWriter sw = new StringWriter();
+        t.printStackTrace(new PrintWriter(sw));
+        return sw.toString();
+    }
+
+    private static void write(PrintWriter w, String id, String status, String message, String trace, double secs) {
+        w.println("{\"test_id\":" + quote(id) + ",\"status\":" + quote(status) + ",\"message\":" + quote(cut(message))
+                + ",\"trace\":" + quote(cut(trace)) + ",\"seconds\":" + String.format(java.util.Locale.ROOT, "%.4f", secs) + "}");
+    }
+
+    private static String cut(String s) {
+        if (s == null) return "";
+        return s.length() > 8000 ? s.substring(0, 8000) + "\n[... truncated ...]" : s;
+    }
+
+    private static String quote(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"': b.append("\\\""); break;
+                case '\\': b.append("\\\\"); break;
+                case '\n': b.append("\\n"); break;
+                case '\r': b.append("\\r"); break;
+                case '\t': b.append("\\t"); break;
+                default:
+                    if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
+                    else b.append(c);
+            }
+        }
+        return b.append('"').toString();
+    }
+}

@@ -1,0 +1,53 @@
+"""Test runners: build a workspace and run its tests, one status per test."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+
+from repair.containers.local import LocalWorkspace
+from repair.containers.workspace import Workspace
+from repair.runners.base import Framework, TestRunner, TestSetup
+from repair.runners.build_tool import BuildToolRunner, CommandRunner
+from repair.runners.junit import JUnit4Runner
+from repair.runners.junit_xml import parse_junit_xml
+from repair.runners.pytest_runner import PytestRunner
+from repair.runners.report import TestReport, TestResult, TestStatus
+
+
+def make_test_runner(workspace: Workspace, setup: TestSetup) -> TestRunner:
+    """The runner for `setup.framework`, bound to `workspace`."""
+    if setup.framework == "junit4":
+        return JUnit4Runner(workspace, setup)
+    if setup.framework == "pytest":
+        python = sys.executable if isinstance(workspace, LocalWorkspace) else "python3"
+        return PytestRunner(workspace, setup, python=python)
+    if setup.framework in ("maven", "gradle"):
+        return BuildToolRunner(workspace, setup)
+    return CommandRunner(workspace, setup)
+
+
+def setup_from_command(command: str, per_test_timeout: float = 10.0, total_timeout: float = 600.0) -> TestSetup:
+    """Recognise pytest, Maven and Gradle commands (to get per-test results); anything else runs as is."""
+    argv = shlex.split(command)
+    if not argv:
+        raise ValueError("empty test command")
+    head = argv[0].rsplit("/", 1)[-1]
+    if head in ("pytest", "py.test") or argv[:3] in (["python", "-m", "pytest"], ["python3", "-m", "pytest"]):
+        rest = argv[1:] if head in ("pytest", "py.test") else argv[3:]
+        files = tuple(a for a in rest if not a.startswith("-"))
+        opts = tuple(a for a in rest if a.startswith("-") and a not in ("-q", "-x", "-v"))
+        return TestSetup("pytest", test_files=files, extra_args=opts,
+                         per_test_timeout=per_test_timeout, total_timeout=total_timeout)
+    if head == "mvn":
+        return TestSetup("maven", command=command, total_timeout=total_timeout)
+    if head in ("gradle", "gradlew"):
+        return TestSetup("gradle", command=command, total_timeout=total_timeout)
+    return TestSetup("command", command=command, total_timeout=total_timeout)
+
+
+__all__ = [
+    "BuildToolRunner", "CommandRunner", "Framework", "JUnit4Runner", "PytestRunner", "TestReport",
+    "TestResult", "TestRunner", "TestSetup", "TestStatus", "make_test_runner", "parse_junit_xml",
+    "setup_from_command",
+]

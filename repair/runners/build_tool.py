@@ -1,0 +1,108 @@
+"""Maven (Surefire) and Gradle test runs, read back from their JUnit XML reports."""
+
+from __future__ import annotations
+
+import shlex
+import time
+from collections.abc import Sequence
+
+from repair.containers.process import CommandResult
+from repair.containers.workspace import Workspace
+from repair.runners.base import TestSetup
+from repair.runners.junit_xml import parse_junit_xml
+from repair.runners.report import TestReport, TestResult, TestStatus
+
+REPORT_GLOBS = {
+    "maven": "*/surefire-reports/TEST-*.xml",
+    "gradle": "*/test-results/*/TEST-*.xml",
+}
+
+
+def _selectors(tests: Sequence[str], framework: str) -> list[str]:
+    """`pkg.Class::m` ids as Surefire's -Dtest (Class#m+n) or Gradle's --tests filters."""
+    by_class: dict[str, list[str]] = {}
+    for t in tests:
+        cls, _, method = t.partition("::")
+        by_class.setdefault(cls, [])
+        if method:
+            by_class[cls].append(method)
+    if framework == "maven":
+        parts = [f"{c}#{'+'.join(ms)}" if ms else c for c, ms in by_class.items()]
+        return [f"-Dtest={','.join(parts)}"]
+    args: list[str] = []
+    for cls, methods in by_class.items():
+        for m in methods or ["*"]:
+            args += ["--tests", f"{cls}.{m}" if m != "*" else cls]
+    return args
+
+
+class BuildToolRunner:
+    """Runs tests through Maven or Gradle, which compile as part of the run."""
+
+    def __init__(self, workspace: Workspace, setup: TestSetup) -> None:
+        self.workspace = workspace
+        self.setup = setup
+
+    def _base_command(self) -> list[str]:
+        if self.setup.command:
+            return shlex.split(self.setup.command)
+        if self.setup.framework == "maven":
+            return ["mvn", "-B", "-q", "test", "-DfailIfNoTests=false",
+                    "-Dsurefire.failIfNoSpecifiedTests=false"]
+        wrapper = "./gradlew" if self.workspace.exists("gradlew") else "gradle"
+        return [wrapper, "test", "--console=plain"]
+
+    def build(self) -> CommandResult | None:
+        return None  # the build tool compiles as part of the test run
+
+    def _report_files(self) -> list[str]:
+        pattern = REPORT_GLOBS[self.setup.framework]
+        found = self.workspace.run(["find", ".", "-path", f"./{pattern}", "-o", "-path", f"./*/{pattern}"],
+                                   timeout=60)
+        return [line for line in found.stdout.splitlines() if line.endswith(".xml")]
+
+    def run(self, tests: Sequence[str] | None = None, fail_fast: bool = False, build: bool = True) -> TestReport:
+        start = time.monotonic()
+        for stale in self._report_files():
+            self.workspace.run(["rm", "-f", stale], timeout=30)
+        cmd = self._base_command() + (_selectors(tests, self.setup.framework) if tests else [])
+        result = self.workspace.run(cmd, timeout=self.setup.total_timeout)
+        report = TestReport(output=result.output, timed_out=result.timed_out)
+        for path in self._report_files():
+            parse_junit_xml(self.workspace.read_file(path), report)
+        if not report.results and not result.ok:
+            # No XML at all: compilation failed (or the tool itself did).
+            report.build_ok = False
+            report.build_output = result.output[-8000:]
+        for t in tests or []:
+            if "::" in t and t not in report.results and report.build_ok:
+                report.add(TestResult(t, TestStatus.TIMEOUT if result.timed_out else TestStatus.ERROR,
+                                      "the build tool did not report this test"))
+        report.seconds = time.monotonic() - start
+        return report
+
+
+class CommandRunner:
+    """Any shell command; one pseudo-test whose verdict is the exit code."""
+
+    def __init__(self, workspace: Workspace, setup: TestSetup) -> None:
+        if not setup.command:
+            raise ValueError("a command test setup needs a command")
+        self.workspace = workspace
+        self.setup = setup
+        self.test_id = f"<{setup.command}>"
+
+    def build(self) -> CommandResult | None:
+        return None
+
+    def run(self, tests: Sequence[str] | None = None, fail_fast: bool = False, build: bool = True) -> TestReport:
+        assert self.setup.command is not None
+        result = self.workspace.run(self.setup.command, timeout=self.setup.total_timeout)
+        if result.timed_out:
+            status = TestStatus.TIMEOUT
+        else:
+            status = TestStatus.PASS if result.ok else TestStatus.FAIL
+        report = TestReport(output=result.output, timed_out=result.timed_out, seconds=result.seconds)
+        report.add(TestResult(self.test_id, status, "" if result.ok else result.output[-2000:],
+                              result.output[-8000:], result.seconds))
+        return report

@@ -1,0 +1,87 @@
+"""What a test run reports: a status, message and trace per test."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class TestStatus(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    ERROR = "error"
+    TIMEOUT = "timeout"
+    SKIP = "skip"
+
+    @property
+    def failed(self) -> bool:
+        return self in (TestStatus.FAIL, TestStatus.ERROR, TestStatus.TIMEOUT)
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """One test's outcome. `test_id` is `pkg.Class::method` (Java) or a pytest node id."""
+
+    test_id: str
+    status: TestStatus
+    message: str = ""
+    trace: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class TestReport:
+    """The outcome of one test run, including the build step that preceded it."""
+
+    results: dict[str, TestResult] = field(default_factory=dict)
+    build_ok: bool = True
+    build_output: str = ""
+    timed_out: bool = False
+    seconds: float = 0.0
+    output: str = ""
+
+    __test__ = False  # not a pytest test class
+
+    def add(self, result: TestResult) -> None:
+        self.results[result.test_id] = result
+
+    @property
+    def failing(self) -> list[str]:
+        return [t for t, r in self.results.items() if r.status.failed]
+
+    @property
+    def passing(self) -> list[str]:
+        return [t for t, r in self.results.items() if r.status == TestStatus.PASS]
+
+    @property
+    def all_passed(self) -> bool:
+        return self.build_ok and not self.failing
+
+    def summary(self) -> str:
+        """One line for humans and models: counts per status."""
+        if not self.build_ok:
+            return "build failed"
+        counts: dict[str, int] = {}
+        for r in self.results.values():
+            counts[r.status.value] = counts.get(r.status.value, 0) + 1
+        parts = [f"{counts[s.value]} {s.value}" for s in TestStatus if counts.get(s.value)]
+        return ", ".join(parts) or "no tests ran"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "build_ok": self.build_ok,
+            "timed_out": self.timed_out,
+            "seconds": round(self.seconds, 3),
+            "summary": self.summary(),
+            "results": [
+                {**asdict(r), "status": r.status.value} for r in self.results.values()
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TestReport:
+        report = cls(build_ok=data.get("build_ok", True), timed_out=data.get("timed_out", False))
+        for r in data.get("results", []):
+            report.add(TestResult(**{**r, "status": TestStatus(r["status"])}))
+        return report

@@ -1,0 +1,143 @@
+"""`PatchValidator`: apply → compile → failing tests first → the rest → restore."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from repair.containers.workspace import Workspace
+from repair.datasets.bug import Bug
+from repair.errors import PatchError
+from repair.patch import Patch, content_key
+from repair.runners import TestReport, TestRunner, make_test_runner
+
+
+@dataclass
+class ValidationResult:
+    """The verdict on one patch, with what a model or a reviewer needs to know about it."""
+
+    status: str  # plausible | not-plausible | build-failed | apply-failed | refused
+    message: str = ""
+    diff: str = ""
+    still_failing: list[str] = field(default_factory=list)
+    regressions: list[str] = field(default_factory=list)
+    fixed: list[str] = field(default_factory=list)
+    failure_details: dict[str, str] = field(default_factory=dict)
+    build_output: str = ""
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    cached: bool = False
+    tests_run: int = 0
+
+    @property
+    def plausible(self) -> bool:
+        return self.status == "plausible"
+
+    def describe(self) -> str:
+        """A short text for the model and the terminal."""
+        if self.plausible:
+            return f"plausible: all {len(self.fixed)} failing tests now pass and no passing test broke"
+        if self.status == "refused":
+            return self.message
+        if self.status == "apply-failed":
+            return f"the patch does not apply: {self.message}"
+        if self.status == "build-failed":
+            return f"not plausible: compilation failed\n{self.build_output[:3000]}"
+        parts = ["not plausible"]
+        if self.still_failing:
+            parts.append(f"still failing: {', '.join(self.still_failing[:10])}")
+        if self.regressions:
+            parts.append(f"newly failing: {', '.join(self.regressions[:10])}")
+        text = "; ".join(parts)
+        for test, detail in list(self.failure_details.items())[:3]:
+            text += f"\n- {test}: {detail[:400]}"
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status, "message": self.message, "diff": self.diff,
+            "still_failing": self.still_failing, "regressions": self.regressions, "fixed": self.fixed,
+            "notes": self.notes, "seconds": round(self.seconds, 3), "cached": self.cached,
+        }
+
+
+class PatchValidator:
+    """Decides whether a patch is plausible for a bug, leaving the workspace as it found it.
+
+    Plausible means: it applies, it compiles, every failing test passes, and every test
+    that passed before still passes. Verdicts are cached by the patched contents, so a
+    candidate written twice (in another format, or with other whitespace) is run once.
+    """
+
+    def __init__(self, workspace: Workspace, bug: Bug, runner: TestRunner | None = None,
+                 baseline: TestReport | None = None, fail_fast: bool = True, relocate: bool = False) -> None:
+        self.workspace = workspace
+        self.bug = bug
+        self.runner = runner or make_test_runner(workspace, bug.test_setup)
+        self._baseline = baseline
+        self.fail_fast = fail_fast
+        self.relocate = relocate
+        self.cache: dict[str, ValidationResult] = {}
+
+    def baseline(self) -> TestReport:
+        """The full test run on the unpatched code (run once)."""
+        if self._baseline is None:
+            self._baseline = self.runner.run()
+        return self._baseline
+
+    def validate(self, patch: Patch | str, full: bool = True) -> ValidationResult:
+        """Validate `patch`; with `full=False` only the failing tests are run."""
+        start = time.monotonic()
+        try:
+            parsed = Patch.parse(patch) if isinstance(patch, str) else patch
+            parsed.check_paths(self.bug.is_test_path)
+        except PatchError as exc:
+            status = "refused" if "refused" in str(exc) else "apply-failed"
+            return ValidationResult(status, message=str(exc), seconds=time.monotonic() - start)
+        snapshot = self.workspace.snapshot()
+        try:
+            try:
+                applied = parsed.apply(self.workspace, relocate=self.relocate)
+            except PatchError as exc:
+                return ValidationResult("apply-failed", message=str(exc), seconds=time.monotonic() - start)
+            key = content_key(applied.files) + (":full" if full else ":failing")
+            if key in self.cache:
+                hit = self.cache[key]
+                return ValidationResult(**{**hit.__dict__, "cached": True, "notes": applied.notes})
+            result = self._run_tests(full)
+            result.diff = self.workspace.diff()
+            result.notes = applied.notes
+            result.seconds = time.monotonic() - start
+            self.cache[key] = result
+            return result
+        finally:
+            self.workspace.restore(snapshot)
+
+    def _run_tests(self, full: bool) -> ValidationResult:
+        failing = list(self.bug.failing_tests)
+        baseline = self.baseline() if full else None
+        first = self.runner.run(tests=failing or None, fail_fast=self.fail_fast, build=True)
+        if not first.build_ok:
+            return ValidationResult("build-failed", build_output=first.build_output, message="compilation failed")
+        tests_run = len(first.results)
+        still = [t for t in failing if t not in first.results or first.results[t].status.failed]
+        if not failing:
+            still = first.failing
+        details = {t: first.results[t].message for t in still if t in first.results}
+        if still or baseline is None:
+            status = "not-plausible" if still else "plausible"
+            return ValidationResult(status, still_failing=still, failure_details=details,
+                                    fixed=[t for t in failing if t not in still], tests_run=tests_run)
+        # Stage 2: the whole suite. Fail fast only when the baseline's other tests were all green,
+        # since an unrelated red test would otherwise stop the run at once.
+        others_green = not [t for t in baseline.failing if t not in failing]
+        second = self.runner.run(fail_fast=self.fail_fast and others_green, build=False)
+        tests_run += len(second.results)
+        regressions = [t for t in baseline.passing if t in second.results and second.results[t].status.failed]
+        if second.timed_out and not regressions:
+            regressions = [t for t in second.failing if t not in baseline.failing]
+        details = {t: second.results[t].message for t in regressions}
+        status = "not-plausible" if regressions else "plausible"
+        return ValidationResult(status, regressions=regressions, failure_details=details, fixed=failing,
+                                tests_run=tests_run)
