@@ -1,0 +1,68 @@
+"""Check a bug out into a workspace and learn its failing tests."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from repair.containers.local import LocalWorkspace
+from repair.containers.workspace import Workspace
+from repair.datasets.bug import Bug, Dataset
+from repair.datasets.registry import DatasetOptions, resolve_bug
+from repair.runners import TestReport, TestRunner, make_test_runner
+
+
+
+@dataclass
+class CheckedOutBug:
+    """A bug in its workspace, with the runner bound to it and the buggy version's test report."""
+
+    bug: Bug
+    dataset: Dataset
+    workspace: Workspace
+    runner: TestRunner
+    baseline: TestReport | None = None
+
+    def close(self) -> None:
+        self.workspace.close()
+
+
+def make_workspace(backend: str = "local", workdir: Path | None = None, bug: Bug | None = None) -> Workspace:
+    """An empty workspace of the chosen backend (`local`, or `docker` when available)."""
+    if backend == "docker":
+        from repair.containers import docker_backend  # type: ignore[attr-defined]
+
+        return docker_backend.create_workspace(bug=bug, workdir=workdir)  # type: ignore[no-any-return]
+    return LocalWorkspace.create(workdir=workdir)
+
+
+def check_out(bug_id: str, options: DatasetOptions | None = None, workdir: Path | None = None,
+              backend: str = "local", discover_failing: bool = True) -> CheckedOutBug:
+    """Resolve `bug_id`, check it out, and (when the dataset does not say) find its failing tests."""
+    dataset, bug = resolve_bug(bug_id, options)
+    workspace = make_workspace(backend, workdir, bug)
+    try:
+        dataset.checkout(bug, workspace)
+        runner = make_test_runner(workspace, bug.test_setup)
+        checked = CheckedOutBug(bug, dataset, workspace, runner)
+        if discover_failing and not bug.failing_tests:
+            checked.baseline = runner.run()
+            checked.bug = replace(bug, failing_tests=checked.baseline.failing)
+            _remember_failing(checked.bug)
+        return checked
+    except BaseException:
+        workspace.close()
+        raise
+
+
+def _remember_failing(bug: Bug) -> None:
+    # Kept for reports and batch runs; the source of truth stays the buggy version's own run.
+    cache = Path(os.environ.get("REPAIR_CACHE_DIR", Path.home() / ".cache" / "repair")) / "failing-tests"
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        safe = bug.id.replace("/", "_").replace(":", "__")
+        (cache / f"{safe}.json").write_text(json.dumps(bug.failing_tests, indent=1))
+    except OSError:
+        pass

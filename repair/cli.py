@@ -1,0 +1,26 @@
+"""`repair` entry point: registers the sub-commands and turns user errors into one line."""
+
+from __future__ import annotations
+
+import sys
+
+from repair import commands as _commands  # noqa: F401
+from repair.cli_app import app, err_console
+from repair.commands import bugs as _bugs  # noqa: F401
+from repair.errors import RepairError
+
+
+def main() -> None:
+    """Run the CLI; a `RepairError` prints `error: ...` and exits 2, Ctrl-C exits 130."""
+    try:
+        app()
+    except RepairError as exc:
+        err_console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

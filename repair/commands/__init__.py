@@ -1,0 +1,1 @@
+"""CLI sub-commands; importing a module registers its commands on `repair.cli_app.app`."""

@@ -1,0 +1,49 @@
+"""The `Model` protocol: what the agent loop asks of an LLM, the offline engine or a script."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """A command the model wants run: a tool name and its JSON arguments."""
+
+    name: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(self.prompt_tokens + other.prompt_tokens, self.completion_tokens + other.completion_tokens,
+                     self.cost_usd + other.cost_usd)
+
+
+@dataclass(frozen=True)
+class ModelReply:
+    """One reply. `command` is None when the reply could not be understood (`text` holds it raw)."""
+
+    text: str
+    thoughts: str = ""
+    command: ToolCall | None = None
+    usage: Usage = field(default_factory=Usage)
+    error: str | None = None  # why the reply is malformed, for the message sent back to the model
+
+
+Message = dict[str, Any]  # OpenAI chat format: {"role": ..., "content": ...}
+
+
+class Model(Protocol):
+    """Anything that answers the agent's prompt with a tool call."""
+
+    name: str
+
+    def complete(self, messages: list[Message], tools: list[dict[str, Any]]) -> ModelReply:
+        """Answer `messages`; `tools` are the allowed tools as OpenAI function schemas."""
+        ...
