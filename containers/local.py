@@ -9,6 +9,7 @@ from pathlib import Path
 
 from repair.containers.process import CommandResult, run_process
 from repair.containers.workspace import SCRATCH_DIR
+
 from repair.errors import WorkspaceError
 
 GIT_ENV = {

@@ -14,7 +14,6 @@ from repair.datasets.registry import DatasetOptions, resolve_bug
 from repair.runners import TestReport, TestRunner, make_test_runner
 
 
-
 @dataclass
 class CheckedOutBug:
     """A bug in its workspace, with the runner bound to it and the buggy version's test report."""
@@ -32,9 +31,9 @@ class CheckedOutBug:
 def make_workspace(backend: str = "local", workdir: Path | None = None, bug: Bug | None = None) -> Workspace:
     """An empty workspace of the chosen backend (`local`, or `docker` when available)."""
     if backend == "docker":
-        from repair.containers import docker_backend  # type: ignore[attr-defined]
+        from repair.containers import docker_backend
 
-        return docker_backend.create_workspace(bug=bug, workdir=workdir)  # type: ignore[no-any-return]
+        return docker_backend.create_workspace(bug=bug, workdir=workdir)
     return LocalWorkspace.create(workdir=workdir)
 
 

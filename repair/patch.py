@@ -241,7 +241,8 @@ def _locate(path: str, lines: list[str], hunk: Hunk, index: int, relocate: bool,
             raise PatchError(f"{path}: the SEARCH block of edit {index} does not match the file exactly:\n"
                              + _show(hunk.old, "expected") + _closest(lines, hunk.old))
         raise PatchError(f"{path}: the SEARCH block of edit {index} matches {len(matches)} places "
-                         f"(lines {', '.join(str(m + 1) for m in matches[:5])}); add surrounding lines to make it unique")
+                         f"(lines {', '.join(str(m + 1) for m in matches[:5])}); "
+                         "add surrounding lines to make it unique")
     if relocate and len(matches) == 1:
         notes.append(f"{path}: hunk {index} header said line {hunk.start}, its context matched at line "
                      f"{matches[0] + 1}; relocated")

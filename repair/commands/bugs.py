@@ -33,8 +33,10 @@ def list_bugs(
     """List the bugs of a dataset."""
     ds = open_dataset(dataset, DatasetOptions(quixbugs_root, test_cmd, str(repo) if repo else None))
     table = Table(title=f"{dataset} bugs")
-    for col in ("id", "language", "failing tests", "description"):
-        table.add_column(col)
+    table.add_column("id", no_wrap=True)
+    table.add_column("language")
+    table.add_column("failing tests")
+    table.add_column("description", overflow="fold")
     for bug in ds.list_bugs():
         failing = str(len(bug.failing_tests)) if bug.failing_tests else "(found by running)"
         table.add_row(bug.id, bug.language, failing, bug.description or bug.meta.get("fault_kind", ""))
@@ -60,8 +62,8 @@ def print_report(report: TestReport, title: str) -> None:
         console.print(f"[red]build failed[/red]\n{report.build_output[-3000:]}")
         return
     table = Table(title=title, show_lines=False)
-    table.add_column("test")
-    table.add_column("status")
+    table.add_column("test", overflow="fold")
+    table.add_column("status", no_wrap=True)
     table.add_column("message", overflow="fold")
     colors = {"pass": "green", "fail": "red", "error": "red", "timeout": "yellow", "skip": "dim"}
     for r in report.results.values():

@@ -98,10 +98,9 @@ class CommandRunner:
     def run(self, tests: Sequence[str] | None = None, fail_fast: bool = False, build: bool = True) -> TestReport:
         assert self.setup.command is not None
         result = self.workspace.run(self.setup.command, timeout=self.setup.total_timeout)
+        status = TestStatus.PASS if result.ok else TestStatus.FAIL
         if result.timed_out:
             status = TestStatus.TIMEOUT
-        else:
-            status = TestStatus.PASS if result.ok else TestStatus.FAIL
         report = TestReport(output=result.output, timed_out=result.timed_out, seconds=result.seconds)
         report.add(TestResult(self.test_id, status, "" if result.ok else result.output[-2000:],
                               result.output[-8000:], result.seconds))

@@ -35,7 +35,7 @@ def pytest_runtest_logreport(report):
             status = "skip"
         elif "Failed: Timeout" in text:
             status = "timeout"
-        elif "AssertionError" in text or "assert " in text:
+        elif _message(report).startswith(("assert", "AssertionError", "Failed:")):
             status = "fail"
         else:
             status = "error"

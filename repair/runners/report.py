@@ -14,6 +14,8 @@ class TestStatus(StrEnum):
     TIMEOUT = "timeout"
     SKIP = "skip"
 
+    __test__ = False
+
     @property
     def failed(self) -> bool:
         return self in (TestStatus.FAIL, TestStatus.ERROR, TestStatus.TIMEOUT)
@@ -28,6 +30,8 @@ class TestResult:
     message: str = ""
     trace: str = ""
     seconds: float = 0.0
+
+    __test__ = False
 
 
 @dataclass

@@ -1,0 +1,121 @@
+"""A long-lived worker process spoken to in JSON lines, with a deadline on every reply.
+
+The fast validators keep one warm JVM or Python process per workspace. Every read has a
+deadline; a worker that misses it, dies, or says something unreadable is killed (its whole
+process group) and the caller falls back to the plain path. The next request starts a fresh one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import signal
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+
+class WorkerError(Exception):
+    """The worker died, hung past its deadline, or replied with something unreadable."""
+
+
+class WorkerProcess:
+    """One child process in its own session; requests and replies are JSON objects, one per line."""
+
+    def __init__(self, argv: Sequence[str], cwd: str, env: Mapping[str, str] | None = None,
+                 start_timeout: float = 60.0) -> None:
+        self.argv = list(argv)
+        self.cwd = cwd
+        self.env = dict(env or {})
+        self.start_timeout = start_timeout
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._buffer = b""
+        self._started = False
+        self.restarts = 0  # how many times a dead or killed worker was started again
+
+    @property
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def start(self) -> None:
+        """Start the process and wait for its `{"ready": true}` line."""
+        if self.alive:
+            return
+        if self._started:
+            self.restarts += 1
+        self._started = True
+        full_env = {**os.environ, **self.env}
+        self._buffer = b""
+        self._proc = subprocess.Popen(
+            self.argv, cwd=self.cwd, env=full_env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, start_new_session=True)
+        hello = self.read(time.monotonic() + self.start_timeout)
+        if not hello.get("ready"):
+            self.kill()
+            raise WorkerError(f"the worker did not start: {hello}")
+
+    def request(self, message: dict[str, Any]) -> None:
+        """Send one request (starting the worker first if needed)."""
+        self.start()
+        assert self._proc is not None and self._proc.stdin is not None
+        try:
+            self._proc.stdin.write(json.dumps(message).encode("utf-8") + b"\n")
+            self._proc.stdin.flush()
+        except (BrokenPipeError, OSError) as exc:
+            self.kill()
+            raise WorkerError(f"the worker is gone: {exc}") from exc
+
+    def read(self, deadline: float) -> dict[str, Any]:
+        """The next reply line, or WorkerError (and a killed worker) at the deadline."""
+        if self._proc is None or self._proc.stdout is None:
+            raise WorkerError("the worker is not running")
+        fd = self._proc.stdout.fileno()
+        with selectors.DefaultSelector() as sel:
+            sel.register(fd, selectors.EVENT_READ)
+            while b"\n" not in self._buffer:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    self.kill()
+                    raise WorkerError("the worker did not answer in time; it was killed")
+                if not sel.select(timeout=left):
+                    continue
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    self.kill()
+                    raise WorkerError("the worker exited unexpectedly")
+                self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        try:
+            data = json.loads(line.decode("utf-8", "replace"))
+        except json.JSONDecodeError as exc:
+            self.kill()
+            raise WorkerError(f"unreadable worker reply: {line[:200]!r}") from exc
+        if not isinstance(data, dict):
+            self.kill()
+            raise WorkerError(f"unexpected worker reply: {line[:200]!r}")
+        return data
+
+    def kill(self) -> None:
+        """Kill the worker and everything it started; the next request starts a fresh one."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        for stream in (proc.stdin, proc.stdout):
+            if stream is not None:
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+
+    def close(self) -> None:
+        self.kill()

@@ -1,0 +1,82 @@
+"""The `repair` command line, run as a user runs it: output, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from repair.datasets import DemoDataset
+
+FIXES = Path(__file__).resolve().parent.parent / "datasets" / "demo_bugs" / "fixes"
+
+
+def repair(*args: str, env: dict[str, str] | None = None, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "COLUMNS": "200", **(env or {})}
+    return subprocess.run([sys.executable, "-m", "repair.cli", *args], capture_output=True, text=True,
+                          timeout=timeout, env=full_env)
+
+
+def test_bugs_lists_the_demo_bugs() -> None:
+    out = repair("bugs", "--dataset", "demo")
+    assert out.returncode == 0
+    for bug in DemoDataset().list_bugs():
+        assert bug.id in out.stdout
+
+
+def test_test_shows_which_tests_fail_and_times_out_hanging_ones() -> None:
+    out = repair("test", "demo:GCD_LOOP")
+    assert out.returncode == 0, out.stderr
+    assert "timeout" in out.stdout and "GCD_LOOP_TEST::test3" in out.stdout
+    assert "2 pass, 3 timeout" in out.stdout
+    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    assert "RepairTestRunner" not in ps
+
+
+def test_validate_right_and_wrong_patches(tmp_path: Path) -> None:
+    right = repair("validate", "demo:is_sorted", "--patch", str(FIXES / "is_sorted.diff"))
+    assert right.returncode == 0 and "plausible" in right.stdout and "not plausible" not in right.stdout
+    wrong = tmp_path / "wrong.diff"
+    wrong.write_text((FIXES / "is_sorted.diff").read_text().replace("+        if items[i - 1] > items[i]:",
+                                                                    "+        if items[i - 1] < items[i]:"))
+    out = repair("validate", "demo:is_sorted", "--patch", str(wrong))
+    assert out.returncode == 1 and "not plausible" in out.stdout and "test_is_sorted.py::" in out.stdout
+
+
+def test_validate_refuses_a_patch_outside_the_repo(tmp_path: Path) -> None:
+    evil = tmp_path / "evil.diff"
+    evil.write_text("--- a/../etc/passwd\n+++ b/../etc/passwd\n@@ -1 +1 @@\n-root:x:0:0\n+evil\n")
+    out = repair("validate", "demo:is_sorted", "--patch", str(evil))
+    assert out.returncode == 1 and "refused" in out.stdout and "outside the repository" in out.stdout
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("test", "demo:NOPE"), "unknown bug id 'demo:NOPE'"),
+    (("test", "GCD"), "unknown bug id 'GCD'"),
+    (("validate", "demo:is_sorted", "--patch", "/nonexistent.diff"), "does not exist"),
+    (("bugs", "--dataset", "nope"), "unknown dataset"),
+])
+def test_errors_are_one_line_without_traceback(args: tuple[str, ...], message: str) -> None:
+    out = repair(*args)
+    assert out.returncode == 2
+    assert message in out.stderr and "Traceback" not in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_missing_java_is_a_clear_error(tmp_path: Path) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("git", "rm", "mkdir", "sh"):
+        real = subprocess.run(["which", tool], capture_output=True, text=True).stdout.strip()
+        (bin_dir / tool).symlink_to(real)
+    out = repair("test", "demo:BINARY_SEARCH", env={"PATH": str(bin_dir)})
+    assert out.returncode == 2 and "Java is missing" in out.stderr
+
+
+def test_quixbugs_through_the_cli() -> None:
+    mini = Path(__file__).parent / "fixtures" / "quixbugs_mini"
+    out = repair("test", "quixbugs-java:GCD", "--quixbugs-root", str(mini))
+    assert out.returncode == 0, out.stderr
+    assert "1 pass, 2 error" in out.stdout and "StackOverflowError" in out.stdout

@@ -1,0 +1,68 @@
+"""PatchValidator on real demo bugs: plausible, not plausible, regressions, refusals, caching."""
+
+from __future__ import annotations
+
+import pytest
+
+from repair.checkout import CheckedOutBug, check_out
+from repair.validation import PatchValidator
+
+
+@pytest.fixture(scope="module")
+def binary_search() -> CheckedOutBug:
+    checked = check_out("demo:BINARY_SEARCH", discover_failing=False)
+    yield checked
+    checked.close()
+
+
+@pytest.fixture(scope="module")
+def validator(binary_search: CheckedOutBug) -> PatchValidator:
+    return PatchValidator(binary_search.workspace, binary_search.bug, binary_search.runner)
+
+
+def test_the_right_fix_is_plausible_and_the_workspace_is_restored(
+        validator: PatchValidator, binary_search: CheckedOutBug) -> None:
+    result = validator.validate(binary_search.bug.fix_patch or "")
+    assert result.plausible, result.describe()
+    assert "+        while (lo <= hi) {" in result.diff
+    assert binary_search.workspace.diff() == ""
+
+
+def test_a_wrong_fix_names_the_still_failing_tests(validator: PatchValidator, binary_search: CheckedOutBug) -> None:
+    wrong = (binary_search.bug.fix_patch or "").replace("lo <= hi", "lo < hi - 1")
+    result = validator.validate(wrong)
+    assert result.status == "not-plausible"
+    assert result.still_failing and set(result.still_failing) <= set(binary_search.bug.failing_tests)
+    assert "still failing" in result.describe()
+
+
+def test_a_fix_that_breaks_a_passing_test_is_a_regression(validator: PatchValidator) -> None:
+    # Fixes the loop but returns -1 where it used to find the element at the first probe.
+    patch = ("java_programs/BINARY_SEARCH.java\n<<<<<<< SEARCH\n        while (lo < hi) {\n=======\n"
+             "        while (lo <= hi) {\n            if (arr.length == 5) return -1;\n>>>>>>> REPLACE\n")
+    result = validator.validate(patch)
+    assert result.status == "not-plausible"
+    assert result.regressions or result.still_failing
+
+
+def test_compile_errors_are_reported(validator: PatchValidator) -> None:
+    patch = ("java_programs/BINARY_SEARCH.java\n<<<<<<< SEARCH\n        int lo = 0;\n=======\n"
+             "        int lo = ;\n>>>>>>> REPLACE\n")
+    result = validator.validate(patch)
+    assert result.status == "build-failed" and "BINARY_SEARCH.java" in result.build_output
+
+
+def test_refusals_and_bad_diffs(validator: PatchValidator) -> None:
+    assert validator.validate("--- a/../etc/passwd\n+++ b/../etc/passwd\n@@ -1 +1 @@\n-root\n+me\n").status == "refused"
+    test_file = "java_testcases/junit/BINARY_SEARCH_TEST.java"
+    refused = validator.validate(f"--- a/{test_file}\n+++ b/{test_file}\n@@ -1 +1 @@\n-a\n+b\n")
+    assert refused.status == "refused" and "test file" in refused.message
+    assert validator.validate("not a patch").status == "apply-failed"
+
+
+def test_identical_candidates_are_validated_once(validator: PatchValidator, binary_search: CheckedOutBug) -> None:
+    first = validator.validate(binary_search.bug.fix_patch or "")
+    as_search_replace = ("java_programs/BINARY_SEARCH.java\n<<<<<<< SEARCH\n        while (lo < hi) {\n=======\n"
+                         "        while (lo <= hi) {   \n>>>>>>> REPLACE\n")
+    second = validator.validate(as_search_replace)
+    assert first.plausible and second.plausible and second.cached
