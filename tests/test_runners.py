@@ -104,3 +104,20 @@ def test_command_runner_and_detection(tmp_path: Path) -> None:
     with LocalWorkspace.create(tmp_path) as ws:
         report = make_test_runner(ws, setup).run()
     assert report.failing == ["<sh -c 'exit 3'>"]
+
+
+def test_maven_surefire_run_is_read_back_per_test(tmp_path: Path) -> None:
+    # A real `mvn test` on a two-test project; Maven Central (or a warm ~/.m2) provides the plugins.
+    import shutil
+
+    if not shutil.which("mvn"):
+        pytest.skip("mvn is not installed")
+    fixture = Path(__file__).parent / "fixtures" / "maven_calc"
+    with LocalWorkspace.create(fixture) as ws:
+        runner = make_test_runner(ws, setup_from_command("mvn -B -q test", total_timeout=600))
+        report = runner.run()
+        assert report.results["calc.CalcTest::maxOfTwo"].status == TestStatus.FAIL
+        assert report.results["calc.CalcTest::addTwo"].status == TestStatus.PASS
+        assert "expected:<5> but was:<3>" in report.results["calc.CalcTest::maxOfTwo"].message
+        only = runner.run(tests=["calc.CalcTest::addTwo"])
+        assert list(only.results) == ["calc.CalcTest::addTwo"]
