@@ -1,0 +1,77 @@
+import java.io.File;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.InputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+import org.jacoco.cli.internal.core.analysis.Analyzer;
+import org.jacoco.cli.internal.core.analysis.CoverageBuilder;
+import org.jacoco.cli.internal.core.analysis.IClassCoverage;
+import org.jacoco.cli.internal.core.analysis.ICounter;
+import org.jacoco.cli.internal.core.data.ExecutionDataReader;
+import org.jacoco.cli.internal.core.data.ExecutionDataStore;
+
+/**
+ * Reads an exec file holding one session per test (RepairCoverageRunner's output) and writes, per
+ * test, the source lines it covered: {"test_id": ..., "files": {"pkg/File.java": [lines]}}.
+ * Uses org.jacoco.core as shaded into the org.jacoco.cli nodeps jar.
+ *
+ * Usage: RepairCoverageAnalyzer --exec FILE --classes DIR --out FILE
+ */
+public final class RepairCoverageAnalyzer {
+    public static void main(String[] args) throws Exception {
+        String exec = null, classes = null, out = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--exec": exec = args[++i]; break;
+                case "--classes": classes = args[++i]; break;
+                case "--out": out = args[++i]; break;
+                default: throw new IllegalArgumentException("unknown argument " + args[i]);
+            }
+        }
+        Map<String, ExecutionDataStore> sessions = new LinkedHashMap<>();
+        try (InputStream in = new FileInputStream(exec)) {
+            ExecutionDataReader reader = new ExecutionDataReader(in);
+            final String[] current = {""};
+            reader.setSessionInfoVisitor(info -> {
+                current[0] = info.getId();
+                sessions.computeIfAbsent(current[0], k -> new ExecutionDataStore());
+            });
+            reader.setExecutionDataVisitor(data -> sessions.computeIfAbsent(current[0], k -> new ExecutionDataStore()).put(data));
+            reader.read();
+        }
+        try (PrintWriter w = new PrintWriter(new OutputStreamWriter(new FileOutputStream(out), StandardCharsets.UTF_8))) {
+            for (Map.Entry<String, ExecutionDataStore> session : sessions.entrySet()) {
+                CoverageBuilder builder = new CoverageBuilder();
+                new Analyzer(session.getValue(), builder).analyzeAll(new File(classes));
+                Map<String, TreeSet<Integer>> files = new TreeMap<>();
+                for (IClassCoverage cc : builder.getClasses()) {
+                    if (cc.getSourceFileName() == null || cc.getFirstLine() < 0) continue;
+                    String pkg = cc.getPackageName();
+                    String file = pkg.isEmpty() ? cc.getSourceFileName() : pkg + "/" + cc.getSourceFileName();
+                    for (int line = cc.getFirstLine(); line <= cc.getLastLine(); line++) {
+                        int status = cc.getLine(line).getStatus();
+                        if (status == ICounter.FULLY_COVERED || status == ICounter.PARTLY_COVERED) {
+                            files.computeIfAbsent(file, k -> new TreeSet<>()).add(line);
+                        }
+                    }
+                }
+                StringBuilder b = new StringBuilder("{\"test_id\":").append(RepairCoverageRunner.quote(session.getKey()));
+                b.append(",\"files\":{");
+                List<String> parts = new ArrayList<>();
+                for (Map.Entry<String, TreeSet<Integer>> f : files.entrySet()) {
+                    parts.add(RepairCoverageRunner.quote(f.getKey()) + ":" + f.getValue().toString().replace(" ", ""));
+                }
+                w.println(b.append(String.join(",", parts)).append("}}"));
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+"""Per-test Python coverage: the project's own PytestRunner, with our plugin switching coverage.py's
+context to each test's node id."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+
+from repair.containers.workspace import SCRATCH_DIR, Workspace
+from repair.fault_localization.matrix import CoverageMatrix, Line, TestCoverage
+from repair.fault_localization.sources import SourceIndex
+
+from repair.runners.pytest_runner import PLUGIN_DIR, PytestRunner
+
+PLUGIN_NAME = "_repair_fl_coverage"
+PLUGIN_SOURCE = Path(__file__).with_name("pytest_coverage_plugin.py")
+DATA_FILE = f"{SCRATCH_DIR}/fl-cache/python.coverage"
+
+
+def collect_python(runner: PytestRunner, workspace: Workspace, sources: SourceIndex) -> CoverageMatrix:
+    """Run every test once under coverage.py and read back the lines each test executed."""
+    from coverage import CoverageData
+    from repair.fault_localization.localizer import FaultLocalizationError
+
+    start = time.monotonic()
+    # The plugin sits next to the runner's own report plugin, on the PYTHONPATH that the runner sets.
+    workspace.write_file(f"{PLUGIN_DIR}/{PLUGIN_NAME}.py", PLUGIN_SOURCE.read_text())
+    workspace.run(["rm", "-f", DATA_FILE], timeout=30)
+    data_path = f"{workspace.path}/{DATA_FILE}"
+    setup = dataclasses.replace(
+        runner.setup, extra_args=(*runner.setup.extra_args, "-p", PLUGIN_NAME, f"--repair-fl-data={data_path}"))
+    report = PytestRunner(workspace, setup, python=runner.python).run()
+    if not workspace.exists(DATA_FILE):
+        raise FaultLocalizationError(
+            "coverage.py wrote no data (is `coverage` installed where the tests run?): " + report.output[-300:])
+    # A LocalWorkspace's path is on this machine; other backends would copy the file out first.
+    data = CoverageData(basename=data_path)
+    data.read()
+    by_test: dict[str, set[Line]] = {test_id: set() for test_id in report.results}
+    for measured in data.measured_files():
+        rel = sources.resolve(measured)
+        if rel is None:
+            continue
+        for line, contexts in data.contexts_by_lineno(measured).items():
+            for context in contexts:
+                # Parametrised ids share their node id up to "[", as the report has them.
+                if context in by_test:
+                    by_test[context].add((rel, line))
+    matrix = CoverageMatrix(seconds=time.monotonic() - start, tool=f"coverage.py {_coverage_version()}")
+    for test_id, result in report.results.items():
+        matrix.add(TestCoverage(test_id, result.status.failed, frozenset(by_test[test_id]),
+                                result.trace or result.message))
+    return matrix
+
+
+def _coverage_version() -> str:
+    import coverage
+
+    return str(coverage.__version__)
