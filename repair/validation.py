@@ -95,6 +95,8 @@ class PatchValidator:
         except PatchError as exc:
             status = "refused" if "refused" in str(exc) else "apply-failed"
             return ValidationResult(status, message=str(exc), seconds=time.monotonic() - start)
+        if full:
+            self.baseline()  # on the unpatched code: a regression is only visible against it
         snapshot = self.workspace.snapshot()
         try:
             try:

@@ -66,3 +66,24 @@ def test_identical_candidates_are_validated_once(validator: PatchValidator, bina
                          "        while (lo <= hi) {   \n>>>>>>> REPLACE\n")
     second = validator.validate(as_search_replace)
     assert first.plausible and second.plausible and second.cached
+
+
+def test_a_patch_that_breaks_a_passing_test_is_caught_on_a_fresh_validator() -> None:
+    # The baseline must come from the unpatched code even when the first call validates a patch.
+    checked = check_out("demo:is_sorted", discover_failing=False)
+    try:
+        validator = PatchValidator(checked.workspace, checked.bug, checked.runner)
+        source = checked.workspace.read_file("python_programs/is_sorted.py")
+        broken = source.replace(">=", ">").replace("return False", "return True")
+        diff = ("--- a/python_programs/is_sorted.py\n+++ b/python_programs/is_sorted.py\n"
+                + "".join(_hunks(source, broken)))
+        result = validator.validate(diff)
+        assert result.status == "not-plausible" and result.regressions
+    finally:
+        checked.close()
+
+
+def _hunks(old: str, new: str) -> list[str]:
+    import difflib
+
+    return list(difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True), n=3))[2:]
