@@ -1,0 +1,150 @@
+"""One `repair fix` run: check the bug out, build the agent, run it, write the run's artifacts, maybe apply.
+
+Artifacts in `runs/<bug>/<timestamp>/`: `trajectory.jsonl`, `result.json`, `patch.diff`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from repair.agent import Agent, AgentObserver, AgentResult, Budget
+from repair.checkout import CheckedOutBug, check_out
+from repair.datasets.registry import DatasetOptions
+from repair.errors import RepairError
+from repair.models import Model, ScriptedModel, load_prices, make_model
+from repair.patch import Patch, content_key
+from repair.tools import ToolContext, ToolOptions
+from repair.trajectory import TrajectoryWriter, read_trajectory, replay_script
+from repair.validation import PatchValidator
+
+
+@dataclass
+class FixOptions:
+    """Everything `repair fix` is told; saved in result.json so that `repair replay` can rerun it."""
+
+    bug_id: str
+    model: str | None = None
+    base_url: str | None = None
+    max_cycles: int = 40
+    budget_usd: float | None = None
+    max_tokens: int | None = None
+    max_seconds: float | None = None
+    perfect_fl: bool = False
+    backend: str = "local"
+    runs_dir: str = "runs"
+    apply: bool = False
+    prices_file: str | None = None
+    quixbugs_root: str | None = None
+    test_cmd: str | None = None
+
+    def budget(self) -> Budget:
+        return Budget(self.max_cycles, self.max_tokens, self.budget_usd, self.max_seconds)
+
+
+@dataclass
+class FixOutcome:
+    """The agent's result and where its artifacts are."""
+
+    run_dir: Path
+    result: AgentResult
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def run_dir_for(options: FixOptions, suffix: str = "") -> Path:
+    safe = options.bug_id.replace("/", "_").replace(":", "__").strip("_")[-120:]
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f") + suffix
+    return Path(options.runs_dir) / safe / stamp
+
+
+def make_context(checked: CheckedOutBug, options: ToolOptions | None = None) -> ToolContext:
+    """The tools' context for a checked-out bug, with the buggy version's full test report.
+
+    The baseline is run here, on the clean checkout: computed lazily inside a validation it would be taken
+    on the patched code, and regressions would go unseen.
+    """
+    validator = PatchValidator(checked.workspace, checked.bug, checked.runner, baseline=checked.baseline,
+                               relocate=True)
+    baseline = validator.baseline()
+    return ToolContext(checked.bug, checked.workspace, validator, checked.runner, baseline=baseline,
+                       options=options or ToolOptions())
+
+
+def run_fix(options: FixOptions, model: Model | None = None, observer: AgentObserver | None = None,
+            run_dir: Path | None = None) -> FixOutcome:
+    """Run the agent on `options.bug_id` in a fresh workspace; the user's files change only with `apply`."""
+    if options.apply and not options.bug_id.startswith("local:"):
+        raise RepairError("--apply writes the patch into your repository: use it with a local repo (--repo DIR)")
+    model = model or make_model(options.model, options.base_url, load_prices(options.prices_file))
+    run_dir = run_dir or run_dir_for(options)
+    started = time.monotonic()
+    checked = check_out(options.bug_id, DatasetOptions(options.quixbugs_root, options.test_cmd),
+                        backend=options.backend)
+    try:
+        ctx = make_context(checked, ToolOptions(perfect_fl=options.perfect_fl))
+        writer = TrajectoryWriter(run_dir / "trajectory.jsonl")
+        result = Agent(model, ctx, options.budget(), writer, observer).run()
+        plausible = ctx.memory.plausible
+        summary = {
+            "bug": checked.bug.id, "model": model.name, "status": result.status, "reason": result.reason,
+            "patch": result.patch, "cycles": result.cycles,
+            "tokens": {"prompt": result.usage.prompt_tokens, "completion": result.usage.completion_tokens},
+            "cost_usd": round(result.usage.cost_usd, 6), "seconds": round(time.monotonic() - started, 3),
+            "tests_before": {"failing": list(checked.bug.failing_tests)},
+            "tests_after": plausible.to_dict() if plausible else None,
+            "fixes_tried": [asdict(a) for a in ctx.memory.attempts],
+            "transitions": [{"cycle": t.cycle, "tool": t.tool, "from": t.before.value, "to": t.after.value}
+                            for t in result.transitions],
+            "options": asdict(options),
+        }
+    finally:
+        checked.close()
+    (run_dir / "result.json").write_text(json.dumps(summary, indent=2))
+    (run_dir / "patch.diff").write_text(result.patch)
+    if options.apply and result.patch:
+        apply_to_repo(options.bug_id.split(":", 1)[1], result.patch)
+    return FixOutcome(run_dir, result, summary)
+
+
+def apply_to_repo(repo: str, diff: str) -> None:
+    """Write a validated patch into the user's repository (the one step that touches it)."""
+    root = Path(repo).resolve()
+
+    def read(path: str) -> str | None:
+        target = root / path
+        return target.read_text(encoding="utf-8") if target.is_file() else None
+
+    applied = Patch.parse(diff).apply_to_texts(read)
+    for path, content in applied.files.items():
+        (root / path).write_text(content, encoding="utf-8")
+
+
+@dataclass
+class ReplayOutcome:
+    original: dict[str, Any]
+    replay: FixOutcome
+    same: bool
+    differences: list[str]
+
+
+def replay(run_dir: Path, observer: AgentObserver | None = None) -> ReplayOutcome:
+    """Rerun a recorded run with a ScriptedModel of its replies and compare status and patch."""
+    result_file = run_dir / "result.json"
+    if not result_file.is_file():
+        raise RepairError(f"{run_dir} is not a run directory: it has no result.json")
+    original = json.loads(result_file.read_text())
+    options = FixOptions(**{**original["options"], "apply": False})
+    script = replay_script(read_trajectory(run_dir / "trajectory.jsonl"))
+    model = ScriptedModel(script, name=f"replay:{original.get('model', '?')}")
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    outcome = run_fix(options, model, observer, run_dir.parent / f"{run_dir.name}-replay-{stamp}")
+    differences = []
+    if outcome.summary["status"] != original["status"]:
+        differences.append(f"status {original['status']} → {outcome.summary['status']}")
+    if content_key({"patch": original["patch"]}) != content_key({"patch": outcome.summary["patch"]}):
+        differences.append("the patch differs")
+    return ReplayOutcome(original, outcome, not differences, differences)

@@ -1,0 +1,134 @@
+"""What every tool shares: its result, its protocol, and the context it runs in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from repair.containers.workspace import Workspace
+from repair.datasets.bug import Bug
+from repair.fsm import StateMachine
+
+from repair.models.base import Model
+from repair.runners import TestReport, TestRunner
+from repair.validation import PatchValidator, ValidationResult
+
+MAX_OUTPUT_CHARS = 6000
+
+
+@dataclass
+class ToolResult:
+    """Text written for the model. `ok=False` is an error; `malformed` marks a call the model got wrong
+    (bad arguments, a patch that does not apply), which counts towards the malformed-reply limit."""
+
+    text: str
+    ok: bool = True
+    malformed: bool = False
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def error(cls, text: str, malformed: bool = True) -> ToolResult:
+        return cls(text if text.startswith("error") else f"error: {text}", ok=False, malformed=malformed)
+
+
+@dataclass
+class FixAttempt:
+    """One patch the agent tried and the validator's verdict."""
+
+    diff: str
+    status: str
+    summary: str
+
+
+@dataclass
+class Memory:
+    """What the agent has learned so far: hypotheses, fixes tried, and the plausible patch if any."""
+
+    hypothesis: str | None = None
+    discarded: list[str] = field(default_factory=list)
+    attempts: list[FixAttempt] = field(default_factory=list)
+    plausible: ValidationResult | None = None
+    suspicious: list[str] = field(default_factory=list)  # "file:line (method)" from fault localization
+
+
+@dataclass
+class ToolOptions:
+    """Knobs of the tools that come from the command line."""
+
+    perfect_fl: bool = False
+    fl_formula: str = "ochiai"
+    max_output_chars: int = MAX_OUTPUT_CHARS
+    test_timeout: float = 300.0
+
+
+@dataclass
+class ToolContext:
+    """Everything a tool may use. The agent builds one per run; the offline engine reads the same one."""
+
+    bug: Bug
+    workspace: Workspace
+    validator: PatchValidator
+    runner: TestRunner
+    fsm: StateMachine = field(default_factory=StateMachine)
+    memory: Memory = field(default_factory=Memory)
+    model: Model | None = None  # for generate_method_body
+    options: ToolOptions = field(default_factory=ToolOptions)
+    baseline: TestReport | None = None  # the buggy version's full test report, when known
+
+    def failing_report(self) -> TestReport:
+        """The failing tests' report on the buggy code (run once, then kept)."""
+        if self.baseline is None or not all(t in self.baseline.results for t in self.bug.failing_tests):
+            self.baseline = self.runner.run(tests=self.bug.failing_tests or None)
+        return self.baseline
+
+
+class Tool(Protocol):
+    """A command the model can call. `parameters` is the JSON schema of `args`."""
+
+    name: str
+    description: str
+    parameters: dict[str, Any]
+
+    def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult: ...
+
+
+def bounded(text: str, limit: int = MAX_OUTPUT_CHARS, hint: str = "") -> str:
+    """`text` cut to `limit` characters, with a note that says so (and how to see more)."""
+    if len(text) <= limit:
+        return text
+    note = f"\n... [output truncated: {len(text) - limit} more characters{'; ' + hint if hint else ''}]"
+    return text[:limit] + note
+
+
+def schema(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+    """A JSON object schema for a tool's arguments."""
+    return {"type": "object", "properties": properties, "required": required or [], "additionalProperties": False}
+
+
+def resolve_path(ctx: ToolContext, file: object) -> str:
+    """A workspace-relative path for `file`; a bare name or a suffix resolves when it is unique.
+
+    Raises ValueError with a message for the model when there is no such file, or several.
+    """
+    if not isinstance(file, str) or not file.strip():
+        raise ValueError("give 'file' as a path relative to the repository root")
+    path = file.strip().removeprefix("./")
+    if ctx.workspace.exists(path) and not path.startswith(("/", "..")):
+        return path
+    candidates = [f for f in ctx.workspace.list_files() if f == path or f.endswith("/" + path.lstrip("/"))]
+    if len(candidates) == 1:
+        return candidates[0]
+    if candidates:
+        raise ValueError(f"'{file}' matches several files: {', '.join(candidates[:8])}; give the full path")
+    raise ValueError(f"no file '{file}' in the repository; program files: {', '.join(ctx.bug.program_files[:8])}")
+
+
+def int_arg(args: dict[str, Any], name: str, default: int | None = None) -> int:
+    """An integer argument, or ValueError with a message for the model."""
+    value = args.get(name, default)
+    if value is None:
+        raise ValueError(f"missing integer argument '{name}'")
+    try:
+        return int(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"argument '{name}' must be an integer, got {value!r}") from exc
