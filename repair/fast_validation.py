@@ -1,0 +1,153 @@
+"""`FastPatchValidator`: `PatchValidator`'s verdicts, at a fraction of the cost per candidate.
+
+The speed-ups, in order of value:
+1. candidates that are the same program up to layout and comments are validated once
+   (a key over the tree-sitter tokens of the patched files);
+2. the failing tests run first and stop at the first failure (as in `PatchValidator`);
+3. tests run in a warm worker: a JVM that compiles in-process and loads each candidate in a
+   fresh class loader (`FastJavaRunner`), or a pytest process forked per candidate (`FastPythonRunner`);
+4. a patch is applied by writing the few files it changes and undone by writing them back,
+   instead of git snapshots (several git processes per candidate).
+
+On any doubt (a patch that creates or deletes files, a workspace not on this host, a worker
+that fails) it takes `PatchValidator`'s plain path, so a verdict is never worse than the plain one.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import posixpath
+import time
+
+from repair.containers.local import LocalWorkspace
+from repair.containers.workspace import Workspace
+from repair.datasets.bug import Bug
+from repair.errors import PatchError
+from repair.patch import Patch, content_key
+from repair.runners import TestReport, TestRunner, make_test_runner
+from repair.runners.fast_java import FastJavaRunner
+from repair.runners.fast_python import FastPythonRunner
+from repair.syntax import language_of, parse
+from repair.validation import PatchValidator, ValidationResult
+
+FastRunner = FastJavaRunner | FastPythonRunner
+
+
+def make_fast_runner(workspace: Workspace, bug: Bug) -> FastRunner | None:
+    """The warm-worker runner for the bug's test setup, or None when there is none for it."""
+    if not isinstance(workspace, LocalWorkspace):
+        return None
+    if bug.test_setup.framework == "junit4":
+        return FastJavaRunner(workspace, bug.test_setup)
+    if bug.test_setup.framework == "pytest":
+        return FastPythonRunner(workspace, bug.test_setup)
+    return None
+
+
+def syntax_key(files: dict[str, str]) -> str:
+    """A key that is equal for patched contents that differ only in layout or comments."""
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(path.encode() + b"\0")
+        language = language_of(path)
+        if language is None:
+            return content_key(files)
+        tree = parse(language, files[path])
+        if tree.root_node.has_error:
+            return content_key(files)
+        stack = [tree.root_node]
+        while stack:
+            node = stack.pop()
+            if node.type in ("comment", "line_comment", "block_comment"):
+                continue
+            if node.child_count == 0 or node.type in ("string", "string_literal"):
+                digest.update((node.text or b"") + b"\x1f")
+                continue
+            stack.extend(reversed(node.children))
+    return digest.hexdigest()
+
+
+class FastPatchValidator(PatchValidator):
+    """A `PatchValidator` (same `validate(patch) -> ValidationResult`) that runs in warm workers."""
+
+    def __init__(self, workspace: Workspace, bug: Bug, runner: TestRunner | None = None,
+                 baseline: TestReport | None = None, fail_fast: bool = True, relocate: bool = False) -> None:
+        fast = runner if runner is not None else make_fast_runner(workspace, bug)
+        super().__init__(workspace, bug, runner=fast or make_test_runner(workspace, bug.test_setup),
+                         baseline=baseline, fail_fast=fail_fast, relocate=relocate)
+        self.fast = isinstance(self.runner, FastJavaRunner | FastPythonRunner)
+        self.syntax_cache: dict[str, ValidationResult] = {}
+        self.compile_seconds = 0.0  # totals over every validation, for reports
+        self.test_seconds = 0.0
+
+    def validate(self, patch: Patch | str, full: bool = True) -> ValidationResult:
+        """Validate `patch` (a unified diff, search/replace blocks or a parsed `Patch`)."""
+        start = time.monotonic()
+        try:
+            parsed = Patch.parse(patch) if isinstance(patch, str) else patch
+            parsed.check_paths(self.bug.is_test_path)
+        except PatchError as exc:
+            status = "refused" if "refused" in str(exc) else "apply-failed"
+            return ValidationResult(status, message=str(exc), seconds=time.monotonic() - start)
+        if not self.fast or any(f.create or f.delete for f in parsed.files):
+            return self._timed(lambda: super(FastPatchValidator, self).validate(parsed, full))
+
+        def read(path: str) -> str | None:
+            return self.workspace.read_file(path) if self.workspace.exists(path) else None
+
+        try:
+            applied = parsed.apply_to_texts(read, relocate=self.relocate)
+        except PatchError as exc:
+            return ValidationResult("apply-failed", message=str(exc), seconds=time.monotonic() - start)
+        suffix = ":full" if full else ":failing"
+        key = syntax_key(applied.files) + suffix
+        hit = self.syntax_cache.get(key) or self.cache.get(content_key(applied.files) + suffix)
+        if hit is not None:
+            return ValidationResult(**{**hit.__dict__, "cached": True, "notes": applied.notes})
+        originals = {path: self.workspace.read_file(path) for path in applied.files}
+        try:
+            for path, content in applied.files.items():
+                self.workspace.write_file(path, content)
+            result = self._timed(lambda: self._run_tests(full))
+        finally:
+            for path, content in originals.items():
+                self.workspace.write_file(path, content)
+        result.diff = _diff(originals, applied.files)
+        result.notes = applied.notes
+        result.seconds = time.monotonic() - start
+        self.syntax_cache[key] = result
+        self.cache[content_key(applied.files) + suffix] = result
+        return result
+
+    def _timed(self, action: object) -> ValidationResult:
+        runner = self.runner
+        before = (getattr(runner, "compile_seconds", 0.0), getattr(runner, "test_seconds", 0.0))
+        start = time.monotonic()
+        result: ValidationResult = action()  # type: ignore[operator]
+        if self.fast:
+            self.compile_seconds += getattr(runner, "compile_seconds", 0.0) - before[0]
+            self.test_seconds += getattr(runner, "test_seconds", 0.0) - before[1]
+        else:
+            self.test_seconds += time.monotonic() - start
+        return result
+
+    @property
+    def fallbacks(self) -> list[str]:
+        """Why the workers handed runs to the plain path (empty when they never did)."""
+        return list(getattr(self.runner, "fallbacks", []))
+
+    def close(self) -> None:
+        """Stop the warm workers."""
+        close = getattr(self.runner, "close", None)
+        if close is not None:
+            close()
+
+
+def _diff(originals: dict[str, str], patched: dict[str, str]) -> str:
+    out: list[str] = []
+    for path in sorted(patched):
+        norm = posixpath.normpath(path)
+        out.extend(difflib.unified_diff(originals[path].splitlines(keepends=True),
+                                        patched[path].splitlines(keepends=True), f"a/{norm}", f"b/{norm}"))
+    return "".join(out)

@@ -1,0 +1,368 @@
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.MalformedURLException;
+import java.net.URI;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import javax.tools.Diagnostic;
+import javax.tools.DiagnosticCollector;
+import javax.tools.FileObject;
+import javax.tools.ForwardingJavaFileManager;
+import javax.tools.JavaCompiler;
+import javax.tools.JavaFileManager;
+import javax.tools.JavaFileObject;
+import javax.tools.SimpleJavaFileObject;
+import javax.tools.StandardJavaFileManager;
+import javax.tools.ToolProvider;
+
+import org.junit.runner.Description;
+import org.junit.runner.JUnitCore;
+import org.junit.runner.Request;
+import org.junit.runner.Result;
+import org.junit.runner.notification.Failure;
+
+/**
+ * A long-lived JVM that validates patch candidates: it compiles the sources in-process with
+ * javax.tools.JavaCompiler (class files stay in memory), loads them in a fresh class loader per
+ * candidate (so static state never leaks between candidates), and runs JUnit 4 test methods,
+ * each on its own thread with a timeout.
+ *
+ * Protocol: one JSON request per line on stdin, flat string fields plus string arrays:
+ *   {"sources": [...], "sourcepath": "...", "classpath": "...", "options": [...],
+ *    "tests": ["pkg.Class::method" | "pkg.Class", ...], "timeout": "3.0", "failfast": "1"}
+ * Replies, one JSON object per line on stdout: {"ready": true} at start; then per request
+ * {"kind":"compile",...}, {"kind":"test",...} per test, and {"kind":"done",...}.
+ * A test thread that cannot be stopped sets "stuck": true in "done"; the client then restarts us.
+ */
+public final class ValidationWorker {
+    private static final PrintStream PROTOCOL = System.out;
+    private static final JavaCompiler COMPILER = ToolProvider.getSystemJavaCompiler();
+    private static StandardJavaFileManager standardManager;
+
+    public static void main(String[] args) throws Exception {
+        // Tests print; their output must never mix with the protocol.
+        PrintStream sink = new PrintStream(OutputStream.nullOutputStream());
+        System.setOut(sink);
+        System.setErr(sink);
+        if (COMPILER == null) {
+            reply("{\"ready\":false,\"error\":\"no system Java compiler (a JRE, not a JDK)\"}");
+            return;
+        }
+        standardManager = COMPILER.getStandardFileManager(null, Locale.ROOT, StandardCharsets.UTF_8);
+        reply("{\"ready\":true}");
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        String line;
+        while ((line = in.readLine()) != null) {
+            if (line.isBlank()) continue;
+            try {
+                handle(line);
+            } catch (Throwable t) {
+                reply("{\"kind\":\"done\",\"error\":" + quote(String.valueOf(t)) + ",\"stuck\":false}");
+            }
+        }
+        System.exit(0);
+    }
+
+    private static void handle(String request) {
+        List<String> sources = array(request, "sources");
+        List<String> tests = array(request, "tests");
+        List<String> options = new ArrayList<>(array(request, "options"));
+        String sourcepath = field(request, "sourcepath");
+        String classpath = field(request, "classpath");
+        double timeout = Double.parseDouble(field(request, "timeout"));
+        boolean failFast = "1".equals(field(request, "failfast"));
+
+        long t0 = System.nanoTime();
+        Map<String, byte[]> classes = new HashMap<>();
+        String errors = compile(sources, sourcepath, classpath, options, classes);
+        long compileMs = (System.nanoTime() - t0) / 1_000_000;
+        reply("{\"kind\":\"compile\",\"ok\":" + (errors == null) + ",\"output\":" + quote(errors == null ? "" : errors)
+                + ",\"classes\":" + classes.size() + ",\"ms\":" + compileMs + "}");
+        if (errors != null) {
+            reply("{\"kind\":\"done\",\"compile_ms\":" + compileMs + ",\"test_ms\":0,\"stuck\":false}");
+            return;
+        }
+        long t1 = System.nanoTime();
+        CandidateLoader loader = new CandidateLoader(classes, ValidationWorker.class.getClassLoader());
+        boolean stuck = false;
+        outer:
+        for (String target : tests) {
+            String cls = target;
+            String method = null;
+            int sep = target.indexOf("::");
+            if (sep >= 0) {
+                cls = target.substring(0, sep);
+                method = target.substring(sep + 2);
+            }
+            Class<?> testClass;
+            try {
+                testClass = Class.forName(cls, false, loader);
+            } catch (Throwable t) {
+                test(target, "error", "cannot load test class: " + t, trace(t), 0);
+                if (failFast) break;
+                continue;
+            }
+            List<String> methods = new ArrayList<>();
+            if (method != null) {
+                methods.add(method);
+            } else {
+                Description d = Request.aClass(testClass).getRunner().getDescription();
+                for (Description child : d.getChildren()) {
+                    if (child.getMethodName() != null) methods.add(child.getMethodName());
+                }
+            }
+            for (String m : methods) {
+                String[] outcome = runOne(testClass, cls, m, timeout, loader);
+                if ("stuck".equals(outcome[1])) stuck = true;
+                if (failFast && !outcome[0].equals("pass") && !outcome[0].equals("skip")) break outer;
+                if (stuck) break outer;
+            }
+        }
+        long testMs = (System.nanoTime() - t1) / 1_000_000;
+        reply("{\"kind\":\"done\",\"compile_ms\":" + compileMs + ",\"test_ms\":" + testMs + ",\"stuck\":" + stuck + "}");
+    }
+
+    /** Compile `sources` into memory; null on success, else the diagnostics. */
+    private static String compile(List<String> sources, String sourcepath, String classpath, List<String> options,
+                                  Map<String, byte[]> out) {
+        DiagnosticCollector<JavaFileObject> diags = new DiagnosticCollector<>();
+        List<String> opts = new ArrayList<>(options);
+        opts.add("-proc:none");
+        opts.add("-implicit:class");
+        if (!sourcepath.isEmpty()) { opts.add("-sourcepath"); opts.add(sourcepath); }
+        opts.add("-cp"); opts.add(classpath);
+        List<File> files = new ArrayList<>();
+        for (String s : sources) files.add(new File(s));
+        MemoryManager manager = new MemoryManager(standardManager, out);
+        Iterable<? extends JavaFileObject> units = standardManager.getJavaFileObjectsFromFiles(files);
+        StringWriter compilerOut = new StringWriter();
+        Boolean ok = COMPILER.getTask(compilerOut, manager, diags, opts, null, units).call();
+        if (Boolean.TRUE.equals(ok)) return null;
+        StringBuilder b = new StringBuilder(compilerOut.toString());
+        for (Diagnostic<? extends JavaFileObject> d : diags.getDiagnostics()) {
+            if (d.getKind() != Diagnostic.Kind.ERROR) continue;
+            String where = d.getSource() == null ? "" : d.getSource().getName() + ":" + d.getLineNumber() + ": ";
+            b.append(where).append("error: ").append(d.getMessage(Locale.ROOT)).append('\n');
+        }
+        return b.length() == 0 ? "compilation failed" : b.toString();
+    }
+
+    @SuppressWarnings({"deprecation", "removal"})
+    private static String[] runOne(Class<?> testClass, String cls, String m, double timeout, ClassLoader loader) {
+        String id = cls + "::" + m;
+        AtomicReference<Object> box = new AtomicReference<>();
+        Thread t = new Thread(null, () -> {
+            try {
+                box.set(new JUnitCore().run(Request.method(testClass, m)));
+            } catch (Throwable e) {
+                box.set(e);
+            }
+        }, "repair-test-" + m, 4L << 20);
+        t.setDaemon(true);
+        t.setContextClassLoader(loader);
+        long start = System.nanoTime();
+        t.start();
+        try {
+            t.join((long) (timeout * 1000));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        double secs = (System.nanoTime() - start) / 1e9;
+        if (t.isAlive()) {
+            // A JVM cannot kill a thread safely; Thread.stop (still there in Java 17) ends most loops.
+            t.interrupt();
+            try {
+                t.stop();
+            } catch (Throwable ignored) {
+                // Java 20+ refuses: the client restarts the worker instead.
+            }
+            try {
+                t.join(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            test(id, "timeout", "test timed out after " + timeout + " seconds", "", timeout);
+            return new String[] {"timeout", t.isAlive() ? "stuck" : ""};
+        }
+        Object value = box.get();
+        if (value instanceof Throwable) {
+            Throwable e = (Throwable) value;
+            test(id, "error", String.valueOf(e), trace(e), secs);
+            return new String[] {"error", ""};
+        }
+        Result r = (Result) value;
+        if (r.getRunCount() == 0 && r.getIgnoreCount() > 0) {
+            test(id, "skip", "", "", secs);
+            return new String[] {"skip", ""};
+        }
+        if (r.getFailureCount() == 0) {
+            if (r.getRunCount() == 0) {
+                test(id, "error", "no test method " + m + " in " + cls, "", secs);
+                return new String[] {"error", ""};
+            }
+            test(id, "pass", "", "", secs);
+            return new String[] {"pass", ""};
+        }
+        Failure fail = r.getFailures().get(0);
+        Throwable e = fail.getException();
+        String status = (e instanceof AssertionError) ? "fail" : "error";
+        if (e != null && e.getClass().getName().equals("org.junit.runners.model.TestTimedOutException")) {
+            status = "timeout";
+        }
+        if (fail.getDescription().getMethodName() == null && fail.getMessage() != null
+                && fail.getMessage().startsWith("No tests found matching Method")) {
+            test(id, "error", "no test method " + m + " in " + cls, "", secs);
+            return new String[] {"error", ""};
+        }
+        test(id, status, String.valueOf(e), fail.getTrace(), secs);
+        return new String[] {status, ""};
+    }
+
+    /** Loads the candidate's classes from memory first, everything else (JDK, JUnit) from the parent. */
+    static final class CandidateLoader extends ClassLoader {
+        private final Map<String, byte[]> classes;
+
+        CandidateLoader(Map<String, byte[]> classes, ClassLoader parent) {
+            super(parent);
+            this.classes = classes;
+        }
+
+        @Override
+        protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+            synchronized (getClassLoadingLock(name)) {
+                Class<?> c = findLoadedClass(name);
+                if (c == null) {
+                    byte[] bytes = classes.get(name);
+                    if (bytes == null) return super.loadClass(name, resolve);
+                    c = defineClass(name, bytes, 0, bytes.length);
+                }
+                if (resolve) resolveClass(c);
+                return c;
+            }
+        }
+
+        @Override
+        protected URL findResource(String name) {
+            File f = new File(name);
+            try {
+                return f.isFile() ? f.toURI().toURL() : null;
+            } catch (MalformedURLException e) {
+                return null;
+            }
+        }
+    }
+
+    /** Keeps every class file the compiler writes in `out`, keyed by binary name. */
+    static final class MemoryManager extends ForwardingJavaFileManager<JavaFileManager> {
+        private final Map<String, byte[]> out;
+
+        MemoryManager(JavaFileManager fileManager, Map<String, byte[]> out) {
+            super(fileManager);
+            this.out = out;
+        }
+
+        @Override
+        public JavaFileObject getJavaFileForOutput(Location location, String className, JavaFileObject.Kind kind,
+                                                   FileObject sibling) {
+            return new SimpleJavaFileObject(URI.create("mem:///" + className.replace('.', '/') + kind.extension), kind) {
+                @Override
+                public OutputStream openOutputStream() {
+                    return new ByteArrayOutputStream() {
+                        @Override
+                        public void close() {
+                            out.put(className, toByteArray());
+                        }
+                    };
+                }
+            };
+        }
+    }
+
+    // -- a minimal JSON reader for the flat request, and the writer -----------------------------
+
+    private static String field(String json, String name) {
+        Matcher m = Pattern.compile("\"" + name + "\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"").matcher(json);
+        return m.find() ? unquote(m.group(1)) : "";
+    }
+
+    private static List<String> array(String json, String name) {
+        List<String> items = new ArrayList<>();
+        Matcher m = Pattern.compile("\"" + name + "\"\\s*:\\s*\\[(.*?)\\]").matcher(json);
+        if (!m.find()) return items;
+        Matcher s = Pattern.compile("\"((?:[^\"\\\\]|\\\\.)*)\"").matcher(m.group(1));
+        while (s.find()) items.add(unquote(s.group(1)));
+        return items;
+    }
+
+    private static String unquote(String s) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c != '\\' || i + 1 >= s.length()) { b.append(c); continue; }
+            char n = s.charAt(++i);
+            switch (n) {
+                case 'n': b.append('\n'); break;
+                case 't': b.append('\t'); break;
+                case 'r': b.append('\r'); break;
+                case 'u': b.append((char) Integer.parseInt(s.substring(i + 1, i + 5), 16)); i += 4; break;
+                default: b.append(n);
+            }
+        }
+        return b.toString();
+    }
+
+    private static void test(String id, String status, String message, String trace, double secs) {
+        reply("{\"kind\":\"test\",\"test_id\":" + quote(id) + ",\"status\":" + quote(status) + ",\"message\":"
+                + quote(cut(message)) + ",\"trace\":" + quote(cut(trace)) + ",\"seconds\":"
+                + String.format(Locale.ROOT, "%.4f", secs) + "}");
+    }
+
+    private static synchronized void reply(String line) {
+        PROTOCOL.println(line);
+        PROTOCOL.flush();
+    }
+
+    private static String trace(Throwable t) {
+        StringWriter sw = new StringWriter();
+        t.printStackTrace(new PrintWriter(sw));
+        return sw.toString();
+    }
+
+    private static String cut(String s) {
+        if (s == null) return "";
+        return s.length() > 8000 ? s.substring(0, 8000) + "\n[... truncated ...]" : s;
+    }
+
+    private static String quote(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"': b.append("\\\""); break;
+                case '\\': b.append("\\\\"); break;
+                case '\n': b.append("\\n"); break;
+                case '\r': b.append("\\r"); break;
+                case '\t': b.append("\\t"); break;
+                default:
+                    if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
+                    else b.append(c);
+            }
+        }
+        return b.append('"').toString();
+    }
+}

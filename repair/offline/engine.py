@@ -1,0 +1,200 @@
+"""`OfflineEngine`: a `Model` that repairs with fix templates, through the same agent loop and FSM as an LLM.
+
+It reads the run's `ToolContext` (handed over by the agent's `bind` hook) and answers each cycle with
+the command RepairAgent's workflow calls for:
+
+    run_fault_localization → read_range (the top line) → express_hypothesis
+    → write_fix (the first candidate the fast validator found plausible) → goal_accomplished
+
+The search itself (templates per suspicious line, pre-screened with `FastPatchValidator`) happens
+inside the `write_fix` turn; only candidates the pre-screen calls plausible are submitted, so the
+trajectory shows the real validator's verdict on each. When the real validator disagrees, the
+search resumes after that candidate. With no plausible candidate left, the engine submits the
+closest miss (so the run shows what it tried) and then ends the run with `OfflineSearchExhausted`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, replace
+from typing import Any
+
+from repair.datasets.bug import Bug
+from repair.errors import RepairError
+from repair.fast_validation import FastPatchValidator, syntax_key
+from repair.models.base import Message, ModelReply, ToolCall, Usage
+from repair.offline.search import Attempt, SearchBudget, SearchOutcome, search
+from repair.offline.stats import SearchStats
+from repair.runners import TestReport, TestStatus
+
+_SUSPECT = re.compile(r"^(?P<file>.+?):(?P<line>\d+)(?:\s|$)")
+READ_CONTEXT = 6  # lines shown around the top suspicious line
+MAX_FALLBACK_LINES = 200
+PRESCREEN_MIN_TIMEOUT = 1.0  # seconds  # with no FL result, every line of the program files, up to this many
+
+
+class OfflineSearchExhausted(RepairError):
+    """No template candidate was plausible within the budget: the offline engine has nothing left to try."""
+
+
+@dataclass(frozen=True)
+class _Line:
+    file: str
+    line: int
+
+
+class OfflineEngine:
+    """Deterministic template-based repair behind the `Model` protocol; needs no network and no key."""
+
+    def __init__(self, budget: SearchBudget | None = None, all_plausible: bool | None = None,
+                 name: str = "offline") -> None:
+        self.name = name
+        self.budget = budget or SearchBudget(max_candidates=300, max_seconds=240.0, max_lines=20)
+        env_all = os.environ.get("REPAIR_ALL_PLAUSIBLE", "") not in ("", "0")
+        self.all_plausible = env_all if all_plausible is None else all_plausible
+        self.ctx: Any = None
+        self.stats = SearchStats()
+        self._queue: list[Attempt] = []  # pre-screened plausible candidates not yet submitted
+        self._tried: set[str] = set()  # programs already searched (syntax keys)
+        self._submitted: int = 0
+        self._closest: Attempt | None = None
+        self._gave_closest = False
+        self._exhausted = False  # the search has nothing more to offer
+        self._fl_asked = False
+        self._read = False
+
+    # -- Model protocol ------------------------------------------------------------------------
+    def bind(self, ctx: Any) -> None:
+        """Called by the agent before the first cycle with the run's ToolContext."""
+        self.ctx = ctx
+
+    def complete(self, messages: list[Message], tools: list[dict[str, Any]]) -> ModelReply:
+        """The next command of the workflow for the FSM state in the context."""
+        if self.ctx is None:
+            raise RepairError("the offline engine needs the agent's tool context (Agent calls bind(ctx))")
+        allowed = {_tool_name(t) for t in tools}
+        thoughts, call = self._next(allowed)
+        return ModelReply(text=f"{thoughts}\n{call.name}", thoughts=thoughts, command=call, usage=Usage())
+
+    # -- the workflow ----------------------------------------------------------------------------
+    def _next(self, allowed: set[str]) -> tuple[str, ToolCall]:
+        ctx = self.ctx
+        memory = ctx.memory
+        if memory.plausible is not None and "goal_accomplished" in allowed and not self._queue:
+            return "The validator confirmed a plausible patch.", ToolCall("goal_accomplished", {})
+        if not self._fl_asked and "run_fault_localization" in allowed:
+            self._fl_asked = True
+            return "First, localize the fault.", ToolCall("run_fault_localization", {})
+        if not self._read and "read_range" in allowed:
+            self._read = True
+            top = self._locations()[:1]
+            if top:
+                loc = top[0]
+                start = max(1, loc.line - READ_CONTEXT)
+                return (f"Read the code around the most suspicious line {loc.file}:{loc.line}.",
+                        ToolCall("read_range", {"file": loc.file, "start": start, "end": loc.line + READ_CONTEXT}))
+        if "express_hypothesis" in allowed:
+            return "State what the templates will test.", ToolCall("express_hypothesis",
+                                                                    {"hypothesis": self._hypothesis()})
+        if "write_fix" in allowed:
+            attempt = self._next_candidate()
+            if attempt is not None:
+                return self._submit(attempt)
+            if memory.plausible is not None and "goal_accomplished" in allowed:
+                return "The validator confirmed a plausible patch.", ToolCall("goal_accomplished", {})
+            if self._closest is not None and not self._gave_closest:
+                self._gave_closest = True
+                return (f"No candidate is plausible ({self.stats.summary()}); submitting the closest miss.",
+                        ToolCall("write_fix", {"diff": self._closest.candidate.diff()}))
+            raise OfflineSearchExhausted(f"the offline engine found no plausible patch: {self.stats.summary()}")
+        if "collect_more_information" in allowed:  # from try_fix back to collect, to write the next candidate
+            return "That candidate was not confirmed; try the next one.", ToolCall("collect_more_information", {})
+        raise OfflineSearchExhausted(f"the offline engine has no command for state '{ctx.fsm.state}'")
+
+    def _locations(self) -> list[_Line]:
+        """Suspicious lines from the FL tool's output in memory; every program line when FL found none."""
+        found = []
+        for entry in self.ctx.memory.suspicious:
+            match = _SUSPECT.match(str(entry))
+            if match:
+                found.append(_Line(match.group("file"), int(match.group("line"))))
+        if found:
+            return found
+        lines: list[_Line] = []
+        for path in self.ctx.bug.program_files:
+            if self.ctx.workspace.exists(path):
+                count = len(self.ctx.workspace.read_file(path).splitlines())
+                lines.extend(_Line(path, n) for n in range(1, count + 1))
+        return lines[:MAX_FALLBACK_LINES]
+
+    def _hypothesis(self) -> str:
+        locations = self._locations()
+        if not locations:
+            return "The fault is in the program under test; fix templates will be tried on its lines."
+        where = ", ".join(f"{loc.file}:{loc.line}" for loc in locations[:3])
+        return (f"The fault is most likely at {where}: a wrong operator, condition, literal, variable, call or a "
+                f"missing or misplaced statement there. Fix templates will be tried on these lines in order.")
+
+    def _next_candidate(self) -> Attempt | None:
+        # Search (again) while nothing is queued and the validator has confirmed nothing: a second
+        # round starts after the candidates already tried, when the real validator rejected one.
+        if not self._queue and not self._exhausted and self.ctx.memory.plausible is None:
+            self._run_search()
+        return self._queue.pop(0) if self._queue else None
+
+    def _run_search(self) -> None:
+        """Pre-screen candidates with the fast validator; queue the plausible ones."""
+        ctx = self.ctx
+        baseline = ctx.validator.baseline()
+        validator = FastPatchValidator(ctx.workspace, prescreen_bug(ctx.bug, baseline), baseline=baseline)
+        try:
+            outcome = search(ctx.workspace, self._locations(), validator, self.budget,
+                             all_plausible=self.all_plausible, is_test_path=ctx.bug.is_test_path,
+                             skip=self._tried)
+        finally:
+            validator.close()
+        self._merge(outcome)
+        self._exhausted = self.all_plausible or outcome.stopped != "plausible"
+        # Submit the best-ranked last: write_fix keeps the last plausible patch as the run's patch.
+        self._queue = list(reversed(outcome.plausible)) if self.all_plausible else outcome.plausible[:1]
+
+    def _merge(self, outcome: SearchOutcome) -> None:
+        s, o = self.stats, outcome.stats
+        for name in ("generated", "validated", "duplicates", "compiled", "tested", "plausible", "lines_tried"):
+            setattr(s, name, getattr(s, name) + getattr(o, name))
+        s.generation_seconds += o.generation_seconds
+        s.compilation_seconds += o.compilation_seconds
+        s.test_seconds += o.test_seconds
+        for attempt in outcome.attempts:
+            self._tried.add(syntax_key({attempt.candidate.file: attempt.candidate.new_text}))
+            if not attempt.result.plausible and attempt.result.status == "not-plausible" and (
+                    self._closest is None or _misses(attempt) < _misses(self._closest)):
+                self._closest = attempt
+
+    def _submit(self, attempt: Attempt) -> tuple[str, ToolCall]:
+        self._submitted += 1
+        c = attempt.candidate
+        thoughts = (f"Template '{c.template}' at {c.file}:{c.line} ({c.description}) passed the fast pre-screen. "
+                    f"Search so far: {self.stats.summary()}.")
+        return thoughts, ToolCall("write_fix", {"diff": c.diff()})
+
+
+def prescreen_bug(bug: Bug, baseline: TestReport) -> Bug:
+    """The bug with a per-test timeout fit for pre-screening: 20 times its slowest passing test, at least
+    PRESCREEN_MIN_TIMEOUT, at most the bug's own. Candidates that loop forever are common (a wrong update
+    of a loop variable); the real validator still judges every submitted candidate with the full timeout."""
+    passing = [r.seconds for r in baseline.results.values() if r.status == TestStatus.PASS]
+    if not passing:
+        return bug
+    timeout = min(bug.test_setup.per_test_timeout, max(PRESCREEN_MIN_TIMEOUT, 20 * max(passing)))
+    return replace(bug, test_setup=replace(bug.test_setup, per_test_timeout=timeout))
+
+
+def _misses(attempt: Attempt) -> int:
+    return len(attempt.result.still_failing) + len(attempt.result.regressions)
+
+
+def _tool_name(schema: dict[str, Any]) -> str:
+    function = schema.get("function", schema)
+    return str(function.get("name", "")) if isinstance(function, dict) else ""

@@ -1,0 +1,196 @@
+"""The offline search: suspicious lines in fault-localisation order, template candidates per line.
+
+Per line, candidates are ranked by a simple prior, `score = TEMPLATE_PRIOR[t] / (1 + edit_size / 20)`:
+how often the template family fixed bugs in TBar's evaluation on Defects4J (Liu et al., ISSTA 2019,
+Table 5: conditions and operators first, then variables, null checks, method calls, literals and
+inserted statements; moves, removals and casts last), divided by the size of the edit, since
+the smaller of two equally likely fixes is more often right (ssFix, SimFix). Candidates that are
+the same program as one already tried are skipped. The search stops at the first plausible
+patch unless `all_plausible`, or when the candidate or time budget runs out.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from repair.containers.workspace import Workspace
+from repair.errors import WorkspaceError
+from repair.fast_validation import syntax_key
+from repair.offline.stats import SearchStats
+from repair.offline.templates import Candidate, generate
+from repair.patch import Patch
+from repair.syntax import language_of
+from repair.validation import ValidationResult
+
+# Relative frequency of each template family among TBar's fixes (rounded; they need not sum to 1).
+TEMPLATE_PRIOR: dict[str, float] = {
+    "operator": 0.20,
+    "condition-negate": 0.10,
+    "condition-drop-clause": 0.08,
+    "condition-add-clause": 0.06,
+    "variable": 0.12,
+    "swap-arguments": 0.08,
+    "compound-assignment": 0.06,
+    "literal": 0.08,
+    "method": 0.07,
+    "base-case": 0.06,
+    "null-check": 0.05,
+    "return": 0.04,
+    "insert-copied": 0.04,
+    "range-check": 0.03,
+    "remove-statement": 0.03,
+    "move-statement": 0.02,
+    "cast": 0.02,
+}
+EDIT_SIZE_SCALE = 20.0  # characters; an edit this long halves a template's prior
+
+
+class Location(Protocol):
+    """A suspicious line: FL's `Suspicious`, a dataset's `Location`, or anything with these two."""
+
+    @property
+    def file(self) -> str: ...
+
+    @property
+    def line(self) -> int: ...
+
+
+class CandidateValidator(Protocol):
+    def validate(self, patch: Patch | str, full: bool = True) -> ValidationResult: ...
+
+
+@dataclass(frozen=True)
+class SearchBudget:
+    """Limits of one search: candidates validated, wall-clock seconds, lines visited."""
+
+    max_candidates: int = 500
+    max_seconds: float = 300.0
+    max_lines: int = 20
+
+
+@dataclass
+class Attempt:
+    candidate: Candidate
+    result: ValidationResult
+
+
+@dataclass
+class SearchOutcome:
+    """What the search tried and found; `plausible` is in the order found."""
+
+    plausible: list[Attempt] = field(default_factory=list)
+    attempts: list[Attempt] = field(default_factory=list)
+    stats: SearchStats = field(default_factory=SearchStats)
+    stopped: str = "exhausted"  # exhausted | plausible | candidates | seconds
+
+    @property
+    def best(self) -> Attempt | None:
+        return self.plausible[0] if self.plausible else None
+
+
+def score(candidate: Candidate) -> float:
+    """The ranking prior of one candidate (higher first)."""
+    return TEMPLATE_PRIOR.get(candidate.template, 0.01) / (1.0 + candidate.edit_size / EDIT_SIZE_SCALE)
+
+
+def rank(candidates: Iterable[Candidate]) -> list[Candidate]:
+    """Candidates by descending prior; ties keep the templates' order."""
+    return sorted(candidates, key=score, reverse=True)
+
+
+def candidates_at(workspace: Workspace, location: Location) -> list[Candidate]:
+    """The ranked candidates for one suspicious line ([] for a file the templates do not know)."""
+    language = language_of(location.file)
+    if language is None:
+        return []
+    try:
+        text = workspace.read_file(location.file)
+    except WorkspaceError:
+        return []
+    return rank(generate(language, text, int(location.line), location.file))
+
+
+def unique_lines(locations: Iterable[Location], is_test_path: Callable[[str], bool] | None = None,
+                 limit: int = 20) -> list[tuple[str, int]]:
+    """(file, line) pairs in the given order, first occurrence only, test files left out."""
+    seen: list[tuple[str, int]] = []
+    for loc in locations:
+        key = (loc.file, int(loc.line))
+        if key in seen or (is_test_path is not None and is_test_path(loc.file)):
+            continue
+        seen.append(key)
+        if len(seen) >= limit:
+            break
+    return seen
+
+
+@dataclass(frozen=True)
+class _Line:
+    file: str
+    line: int
+
+
+def search(workspace: Workspace, locations: Iterable[Location], validator: CandidateValidator,
+           budget: SearchBudget | None = None, all_plausible: bool = False,
+           is_test_path: Callable[[str], bool] | None = None,
+           on_attempt: Callable[[Attempt], None] | None = None, skip: set[str] | None = None) -> SearchOutcome:
+    """Validate template candidates line by line until a plausible patch (or all of them) or the budget.
+
+    `skip` holds `syntax_key`s of programs already tried (by an earlier search); they are not tried again.
+    """
+    budget = budget or SearchBudget()
+    outcome = SearchOutcome()
+    stats = outcome.stats
+    start = time.monotonic()
+    seen_programs: set[str] = set(skip or ())
+    for file, line in unique_lines(locations, is_test_path, budget.max_lines):
+        stats.lines_tried += 1
+        t0 = time.monotonic()
+        ranked = candidates_at(workspace, _Line(file, line))
+        stats.generation_seconds += time.monotonic() - t0
+        stats.generated += len(ranked)
+        for candidate in ranked:
+            if len(outcome.attempts) >= budget.max_candidates:
+                outcome.stopped = "candidates"
+                return outcome
+            if time.monotonic() - start >= budget.max_seconds:
+                outcome.stopped = "seconds"
+                return outcome
+            t1 = time.monotonic()
+            key = syntax_key({candidate.file: candidate.new_text})
+            stats.generation_seconds += time.monotonic() - t1
+            if key in seen_programs:
+                stats.duplicates += 1
+                continue
+            seen_programs.add(key)
+            before = _split(validator)
+            t2 = time.monotonic()
+            result = validator.validate(candidate.diff())
+            after = _split(validator)
+            if after is not None and before is not None:
+                stats.compilation_seconds += after[0] - before[0]
+                stats.test_seconds += after[1] - before[1]
+            else:
+                stats.test_seconds += time.monotonic() - t2
+            stats.record(result)
+            attempt = Attempt(candidate, result)
+            outcome.attempts.append(attempt)
+            if on_attempt is not None:
+                on_attempt(attempt)
+            if result.plausible:
+                outcome.plausible.append(attempt)
+                if not all_plausible:
+                    outcome.stopped = "plausible"
+                    return outcome
+    return outcome
+
+
+def _split(validator: CandidateValidator) -> tuple[float, float] | None:
+    """(compile, test) seconds so far, when the validator keeps them (FastPatchValidator does)."""
+    compile_s, test_s = getattr(validator, "compile_seconds", None), getattr(validator, "test_seconds", None)
+    if isinstance(compile_s, float) and isinstance(test_s, float):
+        return compile_s, test_s
+    return None

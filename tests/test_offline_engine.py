@@ -1,0 +1,99 @@
+"""The offline engine: the template search on demo bugs, and `repair fix` through the agent loop and FSM.
+
+Everything is real: javac/JUnit, pytest, git workspaces, fault localization. No network and no key.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from repair.datasets.demo import DEMO_ROOT
+from typer.testing import CliRunner
+
+from repair.checkout import CheckedOutBug
+from repair.cli import app
+from repair.fast_validation import FastPatchValidator
+from repair.fix_run import FixOptions, run_fix
+from repair.offline import OfflineEngine, SearchBudget, search
+from repair.patch import Patch
+from repair.trajectory import read_trajectory
+
+WORKFLOW = ["run_fault_localization", "read_range", "express_hypothesis", "write_fix", "goal_accomplished"]
+FSM_MOVES = [("express_hypothesis", "understand", "collect"), ("write_fix", "collect", "try_fix"),
+             ("goal_accomplished", "try_fix", "done")]
+
+
+def differs_from_buggy(bug_name: str, diff: str) -> bool:
+    """The patched program differs from the buggy one (the verdict itself is the validator's)."""
+    del bug_name
+    files = Patch.parse(diff).apply_to_texts(lambda p: (DEMO_ROOT / p).read_text()).files
+    return all(text != (DEMO_ROOT / path).read_text() for path, text in files.items())
+
+
+@pytest.mark.parametrize("bug_id", ["demo:POWER_SUM"])
+def test_search_over_the_ground_truth_lines_finds_a_plausible_patch(bug_id: str, demo_checkout) -> None:
+    checked: CheckedOutBug = demo_checkout(bug_id)
+    validator = FastPatchValidator(checked.workspace, checked.bug)
+    try:
+        outcome = search(checked.workspace, checked.bug.buggy_locations, validator,
+                         is_test_path=checked.bug.is_test_path)
+    finally:
+        validator.close()
+    assert outcome.stopped == "plausible" and outcome.best is not None
+    stats = outcome.stats
+    assert stats.plausible == 1 and stats.generated >= stats.tested >= 1 and stats.compiled >= stats.tested
+    assert stats.lines_tried == 1 and stats.test_seconds > 0
+    assert checked.workspace.diff() == ""
+
+
+def test_search_respects_the_candidate_budget_and_all_plausible(demo_checkout) -> None:
+    checked: CheckedOutBug = demo_checkout("demo:is_sorted")
+    validator = FastPatchValidator(checked.workspace, checked.bug)
+    try:
+        few = search(checked.workspace, checked.bug.buggy_locations, validator, SearchBudget(max_candidates=1))
+        every = search(checked.workspace, checked.bug.buggy_locations, validator, all_plausible=True)
+    finally:
+        validator.close()
+    assert len(few.attempts) == 1 and few.stopped == "candidates"
+    assert every.stopped == "exhausted" and len(every.plausible) >= 1
+    assert every.stats.validated <= len(every.attempts) <= every.stats.generated
+
+
+@pytest.mark.parametrize("bug_id", ["demo:BINARY_SEARCH", "demo:FACTORIAL", "demo:is_sorted", "demo:clamp_range"])
+def test_repair_fix_offline_finds_a_plausible_patch_through_the_agent_loop(bug_id: str, tmp_path: Path) -> None:
+    # Ground-truth FL keeps these fast; the CLI test below runs the default (spectrum-based) FL.
+    outcome = run_fix(FixOptions(bug_id, runs_dir=str(tmp_path), perfect_fl=True), model=OfflineEngine())
+
+    assert outcome.result.status == "plausible", outcome.result.reason
+    steps = read_trajectory(outcome.run_dir / "trajectory.jsonl")
+    assert [s.tool for s in steps] == WORKFLOW
+    assert [(t.tool, t.before.value, t.after.value) for t in outcome.result.transitions] == FSM_MOVES
+    assert all(s.ok for s in steps)
+    result = json.loads((outcome.run_dir / "result.json").read_text())
+    assert result["model"] == "offline" and result["tokens"] == {"prompt": 0, "completion": 0}
+    assert [f["status"] for f in result["fixes_tried"]] == ["plausible"]
+    assert differs_from_buggy(bug_id.split(":")[1], result["patch"])
+    # The engine explains itself in the trajectory: the template and the search's counts.
+    write = steps[3]
+    assert "Template" in write.replies[0]["thoughts"] and "generated" in write.replies[0]["thoughts"]
+
+
+def test_the_cli_repairs_a_demo_bug_with_no_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    result = CliRunner().invoke(app, ["fix", "--bug", "demo:POWER_SUM", "--runs-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "plausible" in result.output
+    run = next(tmp_path.glob("demo__POWER_SUM/*"))
+    summary = json.loads((run / "result.json").read_text())
+    assert summary["status"] == "plausible" and "result = result * base;" in summary["patch"]
+    assert [t["to"] for t in summary["transitions"]] == ["collect", "try_fix", "done"]
+
+
+def test_an_exhausted_search_ends_the_run_with_a_clear_reason(tmp_path: Path) -> None:
+    engine = OfflineEngine(budget=SearchBudget(max_candidates=1, max_lines=1))
+    outcome = run_fix(FixOptions("demo:FACTORIAL", runs_dir=str(tmp_path), perfect_fl=True), model=engine)
+    assert outcome.result.status != "plausible"
+    assert "no plausible patch" in outcome.result.reason
+    assert engine.stats.validated == 1
