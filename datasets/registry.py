@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from repair.datasets import defects4j, gitbug
 from repair.datasets.bug import Bug, Dataset
 from repair.datasets.demo import DemoDataset
 from repair.datasets.local import LocalDataset
 from repair.datasets.quixbugs import QuixBugsDataset
+
 from repair.errors import UnknownBugError
 
 
@@ -27,6 +29,8 @@ DATASETS: dict[str, DatasetFactory] = {
     "demo": lambda o: DemoDataset(),
     "quixbugs-java": lambda o: QuixBugsDataset("java", o.quixbugs_root),
     "quixbugs-python": lambda o: QuixBugsDataset("python", o.quixbugs_root),
+    "defects4j": lambda o: defects4j.Defects4JDataset(),
+    "gitbug-java": lambda o: gitbug.GitBugJavaDataset(),
 }
 
 
@@ -53,6 +57,8 @@ def dataset_names() -> list[str]:
 def resolve_bug(bug_id: str, options: DatasetOptions | None = None) -> tuple[Dataset, Bug]:
     """The dataset and bug for an id like `demo:GCD_LOOP` or `local:/path/to/repo`."""
     options = options or DatasetOptions()
+    if ":" not in bug_id and defects4j.looks_like_bug_id(bug_id):
+        bug_id = f"defects4j:{bug_id}"  # the short form everyone uses: Closure-14
     prefix, sep, rest = bug_id.partition(":")
     if not sep or not rest:
         raise UnknownBugError(

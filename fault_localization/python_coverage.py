@@ -34,7 +34,16 @@ def collect_python(runner: PytestRunner, workspace: Workspace, sources: SourceIn
     if not workspace.exists(DATA_FILE):
         raise FaultLocalizationError(
             "coverage.py wrote no data (is `coverage` installed where the tests run?): " + report.output[-300:])
-    # A LocalWorkspace's path is on this machine; other backends would copy the file out first.
+    # A LocalWorkspace's path is on this machine; a container's file is copied out first.
+    read_bytes = getattr(workspace, "read_bytes", None)
+    host_copy = None
+    if read_bytes is not None:
+        import tempfile
+
+        host_copy = tempfile.mkdtemp(prefix="repair-fl-")
+        data_path = f"{host_copy}/python.coverage"
+        with open(data_path, "wb") as fh:
+            fh.write(read_bytes(DATA_FILE))
     data = CoverageData(basename=data_path)
     data.read()
     by_test: dict[str, set[Line]] = {test_id: set() for test_id in report.results}
@@ -51,6 +60,10 @@ def collect_python(runner: PytestRunner, workspace: Workspace, sources: SourceIn
     for test_id, result in report.results.items():
         matrix.add(TestCoverage(test_id, result.status.failed, frozenset(by_test[test_id]),
                                 result.trace or result.message))
+    if host_copy is not None:
+        import shutil
+
+        shutil.rmtree(host_copy, ignore_errors=True)
     return matrix
 
 

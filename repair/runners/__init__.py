@@ -4,20 +4,37 @@ from __future__ import annotations
 
 import shlex
 import sys
+from collections.abc import Callable
 
 from repair.containers.local import LocalWorkspace
 from repair.containers.workspace import Workspace
 from repair.runners.base import Framework, TestRunner, TestSetup
 from repair.runners.build_tool import BuildToolRunner, CommandRunner
+from repair.runners.java_env import junit_classpath
 from repair.runners.junit import JUnit4Runner
 from repair.runners.junit_xml import parse_junit_xml
 from repair.runners.pytest_runner import PytestRunner
 from repair.runners.report import TestReport, TestResult, TestStatus
 
+# Runners for `command` setups whose program a dataset adapter knows better (e.g. `defects4j`),
+# keyed by the command's first word; adapters register themselves on import.
+COMMAND_RUNNERS: dict[str, Callable[[Workspace, TestSetup], TestRunner]] = {}
+
+
+def register_command_runner(program: str, factory: Callable[[Workspace, TestSetup], TestRunner]) -> None:
+    """Use `factory` for `command` setups that start with `program` (e.g. `defects4j test`)."""
+    COMMAND_RUNNERS[program] = factory
+
 
 def make_test_runner(workspace: Workspace, setup: TestSetup) -> TestRunner:
     """The runner for `setup.framework`, bound to `workspace`."""
+    if setup.framework == "command" and setup.command and setup.command.split()[0] in COMMAND_RUNNERS:
+        return COMMAND_RUNNERS[setup.command.split()[0]](workspace, setup)
     if setup.framework == "junit4":
+        # A container cannot see host jars: a workspace that can copies them in (DockerWorkspace).
+        to_workspace = getattr(workspace, "host_path_map", None)
+        if to_workspace is not None:
+            return JUnit4Runner(workspace, setup, classpath=to_workspace([str(p) for p in junit_classpath()]))
         return JUnit4Runner(workspace, setup)
     if setup.framework == "pytest":
         python = sys.executable if isinstance(workspace, LocalWorkspace) else "python3"
@@ -49,5 +66,5 @@ def setup_from_command(command: str, per_test_timeout: float = 10.0, total_timeo
 __all__ = [
     "BuildToolRunner", "CommandRunner", "Framework", "JUnit4Runner", "PytestRunner", "TestReport",
     "TestResult", "TestRunner", "TestSetup", "TestStatus", "make_test_runner", "parse_junit_xml",
-    "setup_from_command",
+    "register_command_runner", "setup_from_command",
 ]

@@ -1,0 +1,286 @@
+"""Defects4J through its `defects4j` CLI, on the host or inside a container image.
+
+Every call goes through the bug's `Workspace`, so the same code drives a `defects4j` on the
+host's PATH (`--backend local`) and one inside the image built from containers/defects4j
+(`--backend docker`). Defects4J has no timeouts of its own; `Workspace.run` enforces one on
+every call. Its tests assume the Los Angeles time zone, so TZ is always set.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from repair.containers.process import CommandResult
+from repair.containers.workspace import SCRATCH_DIR, Workspace
+from repair.datasets.bug import Bug
+
+from repair.errors import DatasetUnavailableError, UnknownBugError
+from repair.runners import register_command_runner
+from repair.runners.base import TestSetup
+from repair.runners.report import TestReport, TestResult, TestStatus
+
+DEFECTS4J_IMAGE = "localhost/repair-defects4j:latest"
+D4J_ENV = {"TZ": "America/Los_Angeles"}
+CHECKOUT_DIR = f"{SCRATCH_DIR}/d4j-checkout"
+FAILING_TESTS_FILE = "failing_tests"
+ALL_TESTS_FILE = "all_tests"
+# What `defects4j compile/test` leave in the checkout; never part of a patch.
+GENERATED = ("failing_tests", "all_tests", "build/", "target/", ".classes_instrumented/", "cobertura.ser")
+SETUP_HINT = (
+    "Defects4J is not available: install it (https://github.com/rjust/defects4j#setting-up-defects4j) so that "
+    "`defects4j` is on PATH, or build the image with "
+    "`docker build -t localhost/repair-defects4j:latest containers/defects4j` "
+    "and use --backend docker (see docs/benchmarks.md)"
+)
+# Defects4J v2.0: the highest bug number of each project.
+PROJECTS = {
+    "Chart": 26, "Cli": 40, "Closure": 176, "Codec": 18, "Collections": 28, "Compress": 47, "Csv": 16,
+    "Gson": 18, "JacksonCore": 26, "JacksonDatabind": 112, "JacksonXml": 6, "Jsoup": 93, "JxPath": 22,
+    "Lang": 65, "Math": 106, "Mockito": 38, "Time": 27,
+}
+TIMEOUTS = {"checkout": 1800.0, "compile": 900.0, "test": 1800.0, "export": 600.0, "bids": 120.0}
+_ID = re.compile(r"^(?:defects4j:)?([A-Za-z]+)-(\d+)$")
+_ALL_TESTS_LINE = re.compile(r"^\s*([\w$]+)\(([\w.$]+)\)\s*$")
+
+
+def parse_bug_id(bug_id: str) -> tuple[str, int]:
+    """`defects4j:Closure-14` or `Closure-14` -> ("Closure", 14); UnknownBugError otherwise."""
+    match = _ID.match(bug_id.strip())
+    if not match:
+        raise UnknownBugError(f"unknown Defects4J bug id '{bug_id}': use PROJECT-NUMBER, e.g. defects4j:Closure-14")
+    project = {p.lower(): p for p in PROJECTS}.get(match.group(1).lower())
+    number = int(match.group(2))
+    if project is None:
+        raise UnknownBugError(f"unknown Defects4J project '{match.group(1)}': known are {', '.join(PROJECTS)}")
+    if not 1 <= number <= PROJECTS[project]:
+        raise UnknownBugError(f"Defects4J {project} has bugs 1..{PROJECTS[project]}, not {number}")
+    return project, number
+
+
+def looks_like_bug_id(bug_id: str) -> bool:
+    """True for a short id such as `Closure-14` (used to resolve ids given without `defects4j:`)."""
+    match = _ID.match(bug_id.strip())
+    return bool(match) and match.group(1).lower() in {p.lower() for p in PROJECTS}  # type: ignore[union-attr]
+
+
+@dataclass(frozen=True)
+class FailingTest:
+    """One entry of Defects4J's `failing_tests` file: `--- Class::method` then the trace."""
+
+    test_id: str
+    message: str
+    trace: str
+
+
+def parse_failing_tests(text: str) -> list[FailingTest]:
+    """Parse a `failing_tests` file (or `tests.trigger` output, which has no traces)."""
+    entries: list[FailingTest] = []
+    current: str | None = None
+    lines: list[str] = []
+
+    def flush() -> None:
+        if current is not None:
+            trace = "\n".join(lines).rstrip()
+            message = lines[0].strip() if lines else ""
+            entries.append(FailingTest(current, message, trace))
+
+    for line in text.splitlines():
+        if line.startswith("--- "):
+            flush()
+            current, lines = line[4:].strip(), []
+        elif current is not None:
+            lines.append(line)
+    flush()
+    return entries
+
+
+def parse_all_tests(text: str) -> list[str]:
+    """`all_tests` lines are JUnit descriptions, `method(pkg.Class)`; as `pkg.Class::method` ids."""
+    ids = []
+    for line in text.splitlines():
+        match = _ALL_TESTS_LINE.match(line)
+        if match:
+            ids.append(f"{match.group(2)}::{match.group(1)}")
+    return ids
+
+
+class Defects4JCli:
+    """The `defects4j` commands this adapter issues, run in `workspace` with TZ and a timeout."""
+
+    def __init__(self, workspace: Workspace, program: str = "defects4j") -> None:
+        self.workspace = workspace
+        self.program = program
+
+    def call(self, args: Sequence[str], timeout: float, cwd: str | None = None) -> CommandResult:
+        return self.workspace.run([self.program, *args], timeout=timeout, env=D4J_ENV, cwd=cwd)
+
+    def available(self) -> bool:
+        """Whether `defects4j` can be run where the workspace runs its commands."""
+        probe = self.workspace.run(["sh", "-c", f"command -v {self.program}"], timeout=30)
+        return probe.ok
+
+    def checkout(self, project: str, number: int, work_dir: str) -> CommandResult:
+        return self._ok(self.call(["checkout", "-p", project, "-v", f"{number}b", "-w", work_dir],
+                                  TIMEOUTS["checkout"]), "checkout")
+
+    def compile(self, timeout: float = TIMEOUTS["compile"]) -> CommandResult:
+        return self.call(["compile"], timeout)
+
+    def test(self, test: str | None = None, relevant: bool = False,
+             timeout: float = TIMEOUTS["test"]) -> CommandResult:
+        args = ["test"]
+        if test:
+            args += ["-t", test]
+        if relevant:
+            args.append("-r")
+        return self.call(args, timeout)
+
+    def export(self, prop: str) -> str:
+        """The value of a property (`dir.src.classes`, `tests.trigger`, ...); stdout has only the value."""
+        return self._ok(self.call(["export", "-p", prop], TIMEOUTS["export"]), f"export -p {prop}").stdout.strip()
+
+    @staticmethod
+    def _ok(result: CommandResult, what: str) -> CommandResult:
+        if not result.ok:
+            why = "timed out" if result.timed_out else result.output.strip()[-400:]
+            raise DatasetUnavailableError(f"defects4j {what} failed: {why}")
+        return result
+
+
+class Defects4JRunner:
+    """Compiles with `defects4j compile` and tests with `defects4j test`, read from `failing_tests`."""
+
+    def __init__(self, workspace: Workspace, setup: TestSetup) -> None:
+        self.workspace = workspace
+        self.setup = setup
+        self.cli = Defects4JCli(workspace)
+        self.relevant_only = "-r" in (setup.command or "").split()
+
+    def build(self) -> CommandResult | None:
+        return self.cli.compile(timeout=min(TIMEOUTS["compile"], self.setup.total_timeout))
+
+    def run(self, tests: Sequence[str] | None = None, fail_fast: bool = False, build: bool = True) -> TestReport:
+        start = time.monotonic()
+        report = TestReport()
+        if build:
+            compiled = self.build()
+            if compiled is not None and not compiled.ok:
+                report.build_ok, report.build_output = False, compiled.output
+                report.seconds = time.monotonic() - start
+                return report
+        outputs = []
+        for target in list(tests) if tests else [None]:
+            result = self._run_one(target, report)
+            outputs.append(result.output)
+            if result.timed_out:
+                report.timed_out = True
+            if not report.build_ok or (fail_fast and report.failing):
+                break
+        report.output = "\n".join(outputs)
+        report.seconds = time.monotonic() - start
+        return report
+
+    def _run_one(self, target: str | None, report: TestReport) -> CommandResult:
+        self.workspace.run(["rm", "-f", FAILING_TESTS_FILE, ALL_TESTS_FILE], timeout=30)
+        result = self.cli.test(test=target, relevant=self.relevant_only and target is None,
+                               timeout=self.setup.total_timeout)
+        failing_text = self._read(FAILING_TESTS_FILE)
+        if not result.ok and not failing_text and not result.timed_out:
+            # `defects4j test` compiles the tests first; no results at all means that failed.
+            report.build_ok, report.build_output = False, result.output[-8000:]
+            return result
+        failed = parse_failing_tests(failing_text)
+        for entry in failed:
+            report.add(TestResult(entry.test_id, TestStatus.FAIL, entry.message, entry.trace))
+        failed_ids = {e.test_id for e in failed}
+        ran = parse_all_tests(self._read(ALL_TESTS_FILE))
+        if target and "::" in target and not ran:
+            ran = [target]
+        for test_id in ran:
+            if test_id not in failed_ids:
+                report.add(TestResult(test_id, TestStatus.PASS))
+        if result.timed_out and target and target not in report.results:
+            report.add(TestResult(target, TestStatus.TIMEOUT, "defects4j test was killed at its timeout"))
+        return result
+
+    def _read(self, rel_path: str) -> str:
+        return self.workspace.read_file(rel_path) if self.workspace.exists(rel_path) else ""
+
+
+register_command_runner("defects4j", Defects4JRunner)
+
+
+class Defects4JDataset:
+    """`defects4j:<Project>-<N>` (or just `<Project>-<N>`): the buggy version `Nb`."""
+
+    name = "defects4j"
+
+    def __init__(self, image: str = DEFECTS4J_IMAGE) -> None:
+        self.image = image
+
+    def list_bugs(self) -> list[Bug]:
+        # Listing needs no checkout; deprecated ids are refused later by `defects4j checkout`.
+        return [self.get(f"{p}-{n}") for p, last in PROJECTS.items() for n in range(1, last + 1)]
+
+    def get(self, bug_id: str) -> Bug:
+        project, number = parse_bug_id(bug_id)
+        return Bug(
+            id=f"defects4j:{project}-{number}",
+            dataset=self.name,
+            language="java",
+            test_setup=TestSetup("command", command="defects4j test -r", total_timeout=TIMEOUTS["test"]),
+            meta={"project": project, "bug_number": number, "docker_image": self.image},
+        )
+
+    def checkout(self, bug: Bug, workspace: Workspace) -> None:
+        """Check out `Nb`, adopt it as the workspace's base, and fill in what `export` knows.
+
+        The trigger tests become `bug.failing_tests` (the Bug object is updated in place,
+        because Defects4J only tells them once a checkout exists).
+        """
+        cli = Defects4JCli(workspace)
+        if not cli.available():
+            raise DatasetUnavailableError(SETUP_HINT)
+        project, number = bug.meta["project"], bug.meta["bug_number"]
+        workspace.run(["rm", "-rf", CHECKOUT_DIR], timeout=120)
+        cli.checkout(project, number, f"{workspace.path}/{CHECKOUT_DIR}")
+        _adopt(workspace, CHECKOUT_DIR)
+        workspace.run(["rm", "-rf", CHECKOUT_DIR], timeout=300)
+        exclude_from_diffs(workspace, GENERATED)
+        src, tests = cli.export("dir.src.classes"), cli.export("dir.src.tests")
+        triggers = [line.strip() for line in cli.export("tests.trigger").splitlines() if line.strip()]
+        modified = [line.strip() for line in cli.export("classes.modified").splitlines() if line.strip()]
+        bug.failing_tests = triggers
+        bug.program_files = [f"{src}/{cls.split('$')[0].replace('.', '/')}.java" for cls in modified]
+        bug.test_patterns = (*bug.test_patterns, f"{tests}/*")
+        bug.meta.update(src_dir=src, test_dir=tests, classes_modified=modified,
+                        test_classpath=cli.export("cp.test"))
+
+
+def _adopt(workspace: Workspace, rel_dir: str) -> None:
+    # The checkout is inside the workspace: a container adopts it in place; a local
+    # workspace imports it (its own path is the host path).
+    adopt = getattr(workspace, "adopt_tree", None)
+    if adopt is not None:
+        adopt(f"{workspace.path}/{rel_dir}", exclude=(".git",))
+    else:
+        workspace.import_tree(f"{workspace.path}/{rel_dir}", exclude=(".git",))
+
+
+def exclude_from_diffs(workspace: Workspace, patterns: Sequence[str]) -> None:
+    """Keep what a benchmark's tools generate (build dirs, reports) out of snapshots and diffs."""
+    # Both backends keep their git repository at the checkout's root.
+    exclude = ".git/info/exclude"
+    current = workspace.read_file(exclude) if workspace.exists(exclude) else ""
+    missing = [g for g in patterns if g not in current.splitlines()]
+    if missing:
+        workspace.write_file(exclude, current.rstrip("\n") + "\n" + "\n".join(missing) + "\n")
+
+
+def host_has_defects4j() -> bool:
+    """Whether `defects4j` is on this machine's PATH."""
+    return shutil.which("defects4j") is not None
