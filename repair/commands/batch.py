@@ -1,0 +1,55 @@
+"""`repair batch` (many bugs in parallel), `repair report RUN_DIR` and `repair compare RUN_A RUN_B`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from repair.batch import BatchOptions, run_batch
+from repair.cli_app import QuixBugsRootOption, app, console, err_console
+from repair.reports import compare_runs, render_comparison, totals, write_run_reports
+
+
+@app.command("batch")
+def batch(
+    dataset: str = typer.Option(..., "--dataset", "-d", help="demo, quixbugs-java, quixbugs-python, defects4j..."),
+    bugs: str | None = typer.Option(None, "--bugs", help="Names, globs and ranges: 'Closure-1..20,Lang-*'."),
+    workers: int = typer.Option(2, "--workers", "-j", min=1, help="Bugs run at the same time."),
+    model: str | None = typer.Option(None, "--model", "-m", help="As for `repair fix`; {name} is replaced by "
+                                     "the bug's name (e.g. scripted:scripts/{name}.json)."),
+    base_url: str | None = typer.Option(None, "--base-url", help="An OpenAI-compatible server."),
+    out: Path = typer.Option(Path("batch"), "--out", "-o", help="Where results.jsonl, runs/ and the summary go."),
+    resume: bool = typer.Option(False, "--resume", help="Continue a batch in --out, skipping finished bugs."),
+    time_limit: float = typer.Option(900.0, "--time-limit", min=1, help="Seconds per bug; then it is killed."),
+    cost_limit: float | None = typer.Option(None, "--cost-limit", help="USD per bug; the agent stops there."),
+    max_cycles: int = typer.Option(40, "--max-cycles", min=1, help="Agent cycles per bug."),
+    no_overfitting: bool = typer.Option(False, "--no-overfitting-check",
+                                        help="Skip running the fixed version's tests on plausible patches."),
+    quixbugs_root: str | None = QuixBugsRootOption,
+) -> None:
+    """Run the agent over many bugs of a dataset; results.jsonl, per-bug reports and summary.{md,html}."""
+    options = BatchOptions(dataset, bugs, workers, model, base_url, str(out), resume, time_limit, cost_limit,
+                           max_cycles, quixbugs_root, not no_overfitting)
+    outcome = run_batch(options, err_console)
+    t = totals(outcome.records)
+    console.print(f"{t.bugs} bugs: {t.plausible} plausible, {t.correct} correct, {t.overfitting} overfitting; "
+                  f"${t.cost_usd:.4f}", highlight=False)
+    console.print(f"summary: {outcome.out / 'summary.html'}", highlight=False)
+
+
+@app.command("report")
+def report(run_dir: Path = typer.Argument(..., help="A run directory (runs/<bug>/<ts>/).")) -> None:
+    """(Re)write report.md and report.html of a run."""
+    write_run_reports(run_dir)
+    console.print(f"wrote {run_dir / 'report.md'} and {run_dir / 'report.html'}", highlight=False)
+
+
+@app.command("compare")
+def compare(
+    run_a: Path = typer.Argument(..., help="A batch directory, results.jsonl, or runs directory."),
+    run_b: Path = typer.Argument(..., help="The other one."),
+) -> None:
+    """Print the bugs fixed (plausible) in one run but not in the other."""
+    # Plain output: one bug per line, never wrapped, so scripts can read it.
+    typer.echo(render_comparison(compare_runs(run_a, run_b), str(run_a), str(run_b)), nl=False)

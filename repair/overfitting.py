@@ -1,0 +1,135 @@
+"""Overfitting check: does a plausible patch also pass the fixed version's tests?
+
+A patch is plausible when the bug's own tests pass; it may still overfit them. When the dataset knows the
+fixed version (the ground-truth patch, or a dataset with `checkout_fixed(bug, workspace)`), the patched
+program is run against the fixed version's full test suite, including any test the real fix added or
+changed (held out from the agent). A test that passes on the fixed version but fails on the patched
+program flags the patch as plausible-but-overfitting.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from repair.checkout import make_workspace
+from repair.containers.workspace import Workspace
+from repair.datasets.bug import Bug, Dataset
+from repair.datasets.registry import DatasetOptions, resolve_bug
+from repair.errors import PatchError, RepairError
+from repair.patch import Patch
+from repair.runners import TestReport, make_test_runner
+from repair.runners.base import TestSetup
+
+OVERFITTING_FILE = "overfitting.json"
+
+
+@dataclass
+class OverfittingVerdict:
+    """The outcome: `overfitting` is None when the check could not run (see `note`)."""
+
+    overfitting: bool | None
+    note: str
+    held_out_tests: list[str] = field(default_factory=list)  # test files the real fix added or changed
+    tests_run: int = 0
+    failing: list[str] = field(default_factory=list)  # pass on the fixed version, fail on the patched one
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def check_overfitting(bug_id: str, patch: str, options: DatasetOptions | None = None) -> OverfittingVerdict:
+    """Run the fixed version's tests on `patch` applied to the buggy version of `bug_id`."""
+    dataset, bug = resolve_bug(bug_id, options)
+    return check_against_fixed_version(bug, dataset, patch)
+
+
+def check_against_fixed_version(bug: Bug, dataset: Dataset, patch: str) -> OverfittingVerdict:
+    """The check for a resolved bug; see the module docstring."""
+    checkout_fixed = getattr(dataset, "checkout_fixed", None)
+    if not bug.fix_patch and not callable(checkout_fixed):
+        return OverfittingVerdict(None, "no fixed version is known for this bug")
+    if not patch.strip():
+        return OverfittingVerdict(None, "there is no patch to check")
+    fixed, patched = make_workspace(), make_workspace()
+    try:
+        dataset.checkout(bug, patched)
+        if callable(checkout_fixed):
+            checkout_fixed(bug, fixed)
+        else:
+            dataset.checkout(bug, fixed)
+            Patch.parse(bug.fix_patch or "").apply(fixed, relocate=True)
+        try:
+            Patch.parse(patch).apply(patched, relocate=True)
+        except PatchError as exc:
+            return OverfittingVerdict(None, f"the patch does not apply to a fresh checkout: {exc}")
+        held_out = _copy_changed_tests(bug, fixed, patched)
+        setup = _with_tests(bug.test_setup, held_out)
+        reference = make_test_runner(fixed, setup).run()
+        if not reference.build_ok:
+            return OverfittingVerdict(None, "the fixed version does not build here", held_out)
+        result = make_test_runner(patched, setup).run()
+    finally:
+        fixed.close()
+        patched.close()
+    return _verdict(reference, result, held_out)
+
+
+def _verdict(reference: TestReport, result: TestReport, held_out: list[str]) -> OverfittingVerdict:
+    where = f"the fixed version's test suite ({len(reference.results)} tests" + \
+        (f", with {len(held_out)} held-out test file(s) of the real fix)" if held_out else ")")
+    if not result.build_ok:
+        return OverfittingVerdict(True, f"the patched program does not build with {where}", held_out,
+                                  len(reference.results))
+    failing = [t for t in reference.passing if t not in result.results or result.results[t].status.failed]
+    if failing:
+        return OverfittingVerdict(True, f"overfitting: {len(failing)} test(s) of {where} fail on the patch",
+                                  held_out, len(result.results), failing)
+    return OverfittingVerdict(False, f"passes {where}", held_out, len(result.results))
+
+
+def _copy_changed_tests(bug: Bug, fixed: Workspace, patched: Workspace) -> list[str]:
+    """Put the fixed version's test files that differ from the buggy ones into `patched`; their paths."""
+    changed = []
+    for path in fixed.list_files():
+        if not bug.is_test_path(path):
+            continue
+        content = fixed.read_file(path)
+        if patched.exists(path) and patched.read_file(path) == content:
+            continue
+        patched.write_file(path, content)
+        changed.append(path)
+    return sorted(changed)
+
+
+def _with_tests(setup: TestSetup, test_files: list[str]) -> TestSetup:
+    """The bug's test setup, widened to run the held-out test files too."""
+    if setup.framework == "pytest":
+        extra = [p for p in test_files if p.endswith(".py") and posixpath.basename(p).startswith("test")]
+        return replace(setup, test_files=tuple(dict.fromkeys([*setup.test_files, *extra])))
+    if setup.framework == "junit4":
+        java = [p for p in test_files if p.endswith(".java")]
+        classes = [p[: -len(".java")].replace("/", ".") for p in java
+                   if posixpath.basename(p)[: -len(".java")].endswith(("Test", "TEST", "Tests"))]
+        return replace(setup, test_classes=tuple(dict.fromkeys([*setup.test_classes, *classes])),
+                       compile_files=tuple(dict.fromkeys([*setup.compile_files, *java])))
+    return setup  # maven, gradle and commands run the whole suite, held-out tests included
+
+
+def save_overfitting(run_dir: Path, verdict: OverfittingVerdict) -> None:
+    """Keep the verdict next to the run's result.json, where the reports read it."""
+    (run_dir / OVERFITTING_FILE).write_text(json.dumps(verdict.to_dict(), indent=2))
+
+
+def load_overfitting(run_dir: Path) -> dict[str, Any] | None:
+    path = run_dir / OVERFITTING_FILE
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise RepairError(f"{path} is not JSON: {exc}") from exc
+    return data if isinstance(data, dict) else None

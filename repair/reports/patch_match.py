@@ -1,0 +1,71 @@
+"""Compare a patch with the ground-truth fix: exact, equal after AST normalisation, or different.
+
+Both patches are applied to the buggy sources and the resulting files compared, so header noise, hunk
+offsets and context lines do not matter. "exact" ignores trailing whitespace and blank lines; "ast"
+compares syntax trees (Python's `ast`, tree-sitter tokens for Java), so formatting and comments do not
+matter either.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from typing import Literal
+
+from tree_sitter import Node
+
+from repair.errors import PatchError
+from repair.patch import Patch, content_key
+from repair.syntax import language_of, parse
+
+Match = Literal["exact", "ast", "differs"]
+
+
+def ground_truth_match(candidate: str, truth: str, read: Callable[[str], str | None]) -> Match:
+    """How `candidate` relates to `truth`; `read(path)` gives a buggy source file (None if absent)."""
+    ours = _program_files(candidate, read)
+    theirs = _program_files(truth, read)
+    if ours is None or theirs is None:
+        return "differs"
+    if content_key(ours) == content_key(theirs):
+        return "exact"
+    if ours.keys() != theirs.keys():
+        return "differs"
+    if all(normalised(path, ours[path]) == normalised(path, theirs[path]) for path in ours):
+        return "ast"
+    return "differs"
+
+
+def _program_files(diff: str, read: Callable[[str], str | None]) -> dict[str, str] | None:
+    """The files a patch changes, patched; only the non-test program files it touches count."""
+    try:
+        applied = Patch.parse(diff).apply_to_texts(read, relocate=True)
+    except PatchError:
+        return None
+    # A file the patch leaves as it was does not count as changed.
+    return {path: text for path, text in applied.files.items() if text != (read(path) or "")}
+
+
+def normalised(path: str, text: str) -> str:
+    """A form of `text` without formatting and comments: an AST dump, or a token stream."""
+    language = language_of(path)
+    if language == "python":
+        try:
+            return ast.dump(ast.parse(text))
+        except SyntaxError:
+            pass
+    if language in ("python", "java"):
+        tokens: list[str] = []
+        _leaves(parse(language, text).root_node, tokens)
+        return " ".join(tokens)
+    return " ".join(text.split())
+
+
+def _leaves(node: Node, out: list[str]) -> None:
+    if node.type in ("comment", "line_comment", "block_comment"):
+        return
+    if node.child_count == 0:
+        out.append((node.text or b"").decode("utf-8", "replace"))
+        return
+    for child in node.children:
+        _leaves(child, out)

@@ -1,0 +1,161 @@
+"""The patch review report of one run: `report.md` and a self-contained `report.html`."""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+
+from repair.reports.html_page import badge, diff_html, page, status_kind, table
+from repair.reports.run_review import RunReview, review_run
+from repair.reports.svg import bar_chart
+
+MATCH_TEXT = {
+    "exact": "matches the ground-truth fix exactly",
+    "ast": "matches the ground-truth fix after AST normalisation (formatting and comments aside)",
+    "differs": "differs from the ground-truth fix",
+    None: "no ground-truth fix is known for this bug",
+}
+
+
+def write_run_reports(run_dir: Path) -> None:
+    """(Re)write `report.md` and `report.html` for a run directory (and its `review.json`)."""
+    review = review_run(Path(run_dir))
+    Path(run_dir, "report.md").write_text(render_markdown(review), encoding="utf-8")
+    Path(run_dir, "report.html").write_text(render_html(review), encoding="utf-8")
+
+
+def verdict_text(review: RunReview) -> str:
+    """One line: plausible or not, and how the patch relates to the ground truth and the held-out tests."""
+    parts = [f"**{review.status}**" + (f" ({review.reason})" if review.reason else "")]
+    if review.patch:
+        parts.append(MATCH_TEXT[review.ground_truth])
+    over = review.overfitting
+    if over and over.get("overfitting") is True:
+        parts.append("⚠ plausible but OVERFITTING: " + str(over.get("note", "")))
+    elif over and over.get("overfitting") is False:
+        parts.append("overfitting check: " + str(over.get("note", "")))
+    return "; ".join(parts)
+
+
+def _tests_after_lines(review: RunReview) -> list[str]:
+    after = review.tests_after
+    if not after:
+        return ["no patch was validated as plausible"]
+    lines = [f"fixed: {', '.join(after.get('fixed', [])) or '-'}",
+             f"still failing: {', '.join(after.get('still_failing', [])) or '-'}",
+             f"newly failing: {', '.join(after.get('regressions', [])) or '-'}"]
+    return lines
+
+
+def render_markdown(review: RunReview) -> str:
+    """The report as Markdown, readable in a terminal or on GitHub."""
+    out = [f"# Patch review: {review.bug}", ""]
+    if review.description:
+        out += [review.description, ""]
+    out += [f"- verdict: {verdict_text(review)}", f"- model: `{review.model}`",
+            f"- cycles: {review.cycles}; tokens: {review.prompt_tokens} prompt + {review.completion_tokens} "
+            f"completion; cost: ${review.cost_usd:.4f}; time: {review.seconds:.1f}s", ""]
+    out += ["## Failing tests (before)", ""] + [f"- `{t}`" for t in review.failing_tests or ["(none known)"]] + [""]
+    out += ["## Final patch", "", "```diff", review.patch.rstrip("\n") or "(no patch)", "```", ""]
+    if review.ground_truth_patch and review.ground_truth != "exact":
+        out += ["## Ground-truth fix", "", "```diff", review.ground_truth_patch.rstrip("\n"), "```", ""]
+    out += ["## Tests after", ""] + [f"- {line}" for line in _tests_after_lines(review)] + [""]
+    out += ["## Fault localization", ""]
+    if review.fault_localization:
+        out += ["| # | location | method | score |", "|---|---|---|---|"]
+        out += [f"| {i} | `{s['file']}:{s['line']}` | {s['method']} | {s['score']:.3f} |"
+                for i, s in enumerate(review.fault_localization, start=1)]
+    else:
+        out.append("(no ranking)")
+    out += ["", "## Timeline", "", "| cycle | state | tool | ok | detail |", "|---|---|---|---|---|"]
+    for t in review.timeline:
+        move = t.state_before if t.state_before == t.state_after else f"{t.state_before} → {t.state_after}"
+        level = f" [{t.level}]" if t.level else ""
+        detail = t.detail.replace("|", "\\|").replace("\n", " ")
+        out.append(f"| {t.cycle} | {move}{level} | {t.tool} | {'✓' if t.ok else '✗'} | {detail} |")
+    if review.hypotheses:
+        out += ["", "## Hypotheses", ""] + [f"{i}. {h}" for i, h in enumerate(review.hypotheses, start=1)]
+    if review.fixes_tried:
+        out += ["", "## Fixes tried", ""] + [f"{i}. {f.get('status')}: {f.get('summary', '')}"
+                                             for i, f in enumerate(review.fixes_tried, start=1)]
+    if review.notes:
+        out += ["", "## Notes", ""] + [f"- {n}" for n in review.notes]
+    return "\n".join(out) + "\n"
+
+
+def render_html(review: RunReview) -> str:
+    """The report as one HTML file with inline CSS and SVG: it opens anywhere, offline."""
+    kind = status_kind(review.status)
+    over = review.overfitting or {}
+    body = [f"<h1>Patch review: {escape(review.bug)}</h1>"]
+    if review.description:
+        body.append(f"<p>{escape(review.description)}</p>")
+    verdict = [badge(review.status, kind)]
+    if review.patch:
+        match_kind = "good" if review.ground_truth in ("exact", "ast") else "info" if review.ground_truth is None \
+            else "warn"
+        verdict.append(badge(f"ground truth: {review.ground_truth or 'unknown'}", match_kind))
+    if over.get("overfitting") is True:
+        verdict.append(badge("overfitting", "bad"))
+    elif over.get("overfitting") is False:
+        verdict.append(badge("passes the fixed version's tests", "good"))
+    body.append(f'<p id="verdict">{" ".join(verdict)}</p>')
+    facts = [("reason", review.reason), ("ground truth", MATCH_TEXT[review.ground_truth] if review.patch else "-"),
+             ("overfitting check", str(over.get("note", "not run"))), ("model", review.model),
+             ("cycles", str(review.cycles)),
+             ("tokens", f"{review.prompt_tokens} prompt + {review.completion_tokens} completion"),
+             ("cost", f"${review.cost_usd:.4f}"), ("time", f"{review.seconds:.1f}s")]
+    body.append(table([], [[escape(k), escape(v)] for k, v in facts], element_id="facts"))
+    body.append("<h2>Failing tests (before)</h2><ul>" + "".join(
+        f"<li><code>{escape(t)}</code></li>" for t in review.failing_tests or ["(none known)"]) + "</ul>")
+    body.append("<h2>Final patch</h2>" + diff_html(review.patch, "diff"))
+    if review.ground_truth_patch and review.ground_truth != "exact":
+        body.append("<h2>Ground-truth fix</h2>" + diff_html(review.ground_truth_patch, "ground-truth-diff"))
+    body.append("<h2>Tests after</h2><ul>" + "".join(f"<li>{escape(x)}</li>" for x in _tests_after_lines(review))
+                + "</ul>")
+    body.append("<h2>Fault localization</h2>")
+    fl = review.fault_localization
+    touched = _patched_lines(review.ground_truth_patch or review.patch)
+    body.append(bar_chart("Suspiciousness (top lines)", [f"{s['file']}:{s['line']}" for s in fl],
+                          [s["score"] for s in fl], "fl-chart", lambda v: f"{v:.3f}",
+                          [(s["file"], s["line"]) in touched for s in fl]))
+    if touched and fl:
+        body.append('<p class="muted">Orange bars: lines the fix changes.</p>')
+    body.append("<h2>Agent timeline</h2>")
+    rows = []
+    for t in review.timeline:
+        state = f'<span class="state-{escape(t.state_after)}">{escape(t.state_before)}'
+        state += "" if t.state_before == t.state_after else f" → {escape(t.state_after)}"
+        state += "</span>" + (f" <em>{escape(t.level)}</em>" if t.level else "")
+        rows.append([str(t.cycle), state, f"<code>{escape(t.tool)}</code>", "✓" if t.ok else "✗", escape(t.detail),
+                     f"{t.seconds:.1f}"])
+    body.append(table(["cycle", "state", "tool", "ok", "detail", "s"], rows, numeric=(0, 5), element_id="timeline"))
+    if review.hypotheses:
+        body.append("<h2>Hypotheses</h2><ol>" + "".join(f"<li>{escape(h)}</li>" for h in review.hypotheses)
+                    + "</ol>")
+    if review.fixes_tried:
+        body.append("<h2>Fixes tried</h2><ol>" + "".join(
+            f"<li>{escape(str(f.get('status')))}: {escape(str(f.get('summary', '')))}</li>"
+            for f in review.fixes_tried) + "</ol>")
+    if review.notes:
+        body.append("<h2>Notes</h2><ul>" + "".join(f"<li>{escape(n)}</li>" for n in review.notes) + "</ul>")
+    return page(f"Patch review: {review.bug}", "\n".join(body))
+
+
+def _patched_lines(diff: str) -> set[tuple[str, int]]:
+    """(file, old line) pairs a diff removes, to mark the truly buggy lines in the FL chart."""
+    touched: set[tuple[str, int]] = set()
+    path, line = "", 0
+    for text in diff.splitlines():
+        if text.startswith("--- "):
+            continue
+        if text.startswith("+++ "):
+            path = text[4:].strip().removeprefix("b/")
+        elif text.startswith("@@"):
+            line = int(text.split()[1].lstrip("-").split(",")[0])
+        elif text.startswith("-"):
+            touched.add((path, line))
+            line += 1
+        elif not text.startswith("+"):
+            line += 1
+    return touched

@@ -1,0 +1,191 @@
+"""`repair batch`: bug selection, the results log, and real batches over the demo bugs with the offline engine
+(real javac/JUnit and pytest in worker processes), killed with SIGKILL mid-run and resumed."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from repair.datasets.demo import DemoDataset
+
+from repair.batch import RESULTS_FILE, ResultsLog
+from repair.bug_selection import BugSelectionError, select_bugs
+
+DEMO_BUGS = sorted(b.id for b in DemoDataset().list_bugs())
+D4J = [f"defects4j:Closure-{i}" for i in range(1, 30)] + [f"defects4j:Lang-{i}" for i in (1, 2, 10)] + \
+    ["defects4j:Math-5"]
+
+
+def cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "repair.cli", *args]
+
+
+def results(out: Path) -> list[dict]:
+    return [json.loads(line) for line in (out / RESULTS_FILE).read_text().splitlines()]
+
+
+def outcome_by_bug(records: list[dict]) -> dict[str, tuple[str, str]]:
+    return {r["bug"]: (r["status"], r["patch"]) for r in records}
+
+
+def test_selection_by_range_glob_and_name() -> None:
+    picked = select_bugs(D4J, "Closure-1..3, Lang-*,Math-5")
+    assert picked == ["defects4j:Closure-1", "defects4j:Closure-2", "defects4j:Closure-3", "defects4j:Lang-1",
+                      "defects4j:Lang-2", "defects4j:Lang-10", "defects4j:Math-5"]
+    assert select_bugs(D4J, "Closure-9..11") == ["defects4j:Closure-9", "defects4j:Closure-10", "defects4j:Closure-11"]
+    assert select_bugs(DEMO_BUGS, "is_sorted,demo:GCD_LOOP") == ["demo:GCD_LOOP", "demo:is_sorted"]
+    assert select_bugs(DEMO_BUGS, "gcd_loop") == ["demo:GCD_LOOP"]  # case-insensitive when nothing else matches
+    assert select_bugs(DEMO_BUGS, None) == DEMO_BUGS
+    with pytest.raises(BugSelectionError, match="'Closur-1' matches no bug"):
+        select_bugs(D4J, "Closur-1")
+    with pytest.raises(BugSelectionError, match="empty"):
+        select_bugs(D4J, "Closure-5..2")
+
+
+def test_results_log_cuts_a_torn_last_line(tmp_path: Path) -> None:
+    log = ResultsLog(tmp_path / RESULTS_FILE)
+    log.append({"bug": "demo:a", "status": "plausible"})
+    with (tmp_path / RESULTS_FILE).open("a") as handle:  # what a kill in the middle of a write leaves
+        handle.write('{"bug": "demo:b", "sta')
+    assert list(log.load()) == ["demo:a"]
+    log.append({"bug": "demo:b", "status": "failed"})
+    assert [r["bug"] for r in results(tmp_path)] == ["demo:a", "demo:b"]
+
+
+def test_existing_results_need_resume(tmp_path: Path) -> None:
+    ResultsLog(tmp_path / RESULTS_FILE).append({"bug": "demo:is_sorted", "status": "plausible"})
+    proc = subprocess.run(cli("batch", "--dataset", "demo", "--bugs", "is_sorted", "--out", str(tmp_path)),
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert "pass --resume" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_bug_over_its_time_limit_is_recorded_as_timeout(tmp_path: Path) -> None:
+    proc = subprocess.run(cli("batch", "--dataset", "demo", "--bugs", "GCD_LOOP", "--time-limit", "1",
+                              "--out", str(tmp_path)), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    (record,) = results(tmp_path)
+    assert record["bug"] == "demo:GCD_LOOP" and record["status"] == "timeout"
+    assert "1s" in record["reason"] or "time budget" in record["reason"]
+    assert "timeout" in (tmp_path / "summary.md").read_text()
+
+
+@dataclass
+class Batches:
+    """A: an uninterrupted batch. B: the same batch killed with SIGKILL after its first result, then resumed."""
+
+    a: Path
+    b: Path
+    before_kill: str  # B's results.jsonl when it was killed
+    resumed: subprocess.CompletedProcess[str]
+
+
+def kill_after_first_result(args: list[str], out: Path) -> None:
+    batch = subprocess.Popen(args, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 400
+        while not ((out / RESULTS_FILE).is_file() and (out / RESULTS_FILE).read_text().count("\n") >= 1):
+            assert batch.poll() is None, "the batch ended before it could be killed"
+            assert time.monotonic() < deadline, "no result line after 400s"
+            time.sleep(0.1)
+        os.killpg(batch.pid, signal.SIGKILL)  # the batch and its workers share this process group
+        batch.wait(timeout=30)
+    finally:
+        if batch.poll() is None:
+            os.killpg(batch.pid, signal.SIGKILL)
+            batch.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def batches(tmp_path_factory: pytest.TempPathFactory) -> Batches:
+    """Both batches over all demo bugs with the offline engine and two workers each. They run at the same
+    time: much of a demo run is spent waiting for hanging tests to time out, so the two overlap well."""
+    a, b = tmp_path_factory.mktemp("batch-a"), tmp_path_factory.mktemp("batch-b")
+    common = ["batch", "--dataset", "demo", "--workers", "2", "--model", "offline"]
+    reference = subprocess.Popen(cli(*common, "--out", str(a)), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 text=True)
+    try:
+        b_args = cli(*common, "--out", str(b), "--no-overfitting-check")
+        kill_after_first_result(b_args, b)
+        before = (b / RESULTS_FILE).read_text()
+        resumed = subprocess.run([*b_args, "--resume"], capture_output=True, text=True, timeout=600)
+        out, err = reference.communicate(timeout=600)
+    finally:
+        if reference.poll() is None:
+            reference.kill()
+            reference.wait()
+    assert reference.returncode == 0, out + err
+    return Batches(a, b, before, resumed)
+
+
+def test_batch_over_all_demo_bugs_finishes(batches: Batches) -> None:
+    records = results(batches.a)
+    assert sorted(r["bug"] for r in records) == DEMO_BUGS
+    plausible = [r for r in records if r["status"] == "plausible"]
+    assert plausible, records
+    for record in records:
+        run_dir = batches.a / record["run_dir"]
+        assert (run_dir / "result.json").is_file() and (run_dir / "report.html").is_file()
+    for record in plausible:
+        assert record["patch"].startswith("diff --git")
+        assert record["ground_truth"] in ("exact", "ast", "differs")
+        assert record["overfitting"]["overfitting"] is False  # the demo tests are the fixed version's tests
+    summary = (batches.a / "summary.md").read_text()
+    assert f"plausible: {len(plausible)}" in summary
+    assert all(bug in summary for bug in DEMO_BUGS)
+    html = (batches.a / "summary.html").read_text()
+    assert 'id="time-chart"' in html and 'id="cost-chart"' in html and 'id="tools-chart"' in html
+
+
+def test_batch_killed_mid_run_resumes_to_identical_results(batches: Batches) -> None:
+    killed_with = [json.loads(line) for line in batches.before_kill.splitlines()]
+    assert 1 <= len(killed_with) < len(DEMO_BUGS)
+    resumed = batches.resumed
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert f"resuming: {len(killed_with)} of {len(DEMO_BUGS)} bugs already done" in resumed.stderr
+    after = (batches.b / RESULTS_FILE).read_text()
+    assert after.startswith(batches.before_kill)  # nothing written before the kill was lost or rewritten
+    records = results(batches.b)
+    bugs = [r["bug"] for r in records]
+    assert len(bugs) == len(set(bugs)) == len(DEMO_BUGS)  # no duplicated line, no missing bug
+    assert outcome_by_bug(records) == outcome_by_bug(results(batches.a))
+
+    args = cli("batch", "--dataset", "demo", "--model", "offline", "--out", str(batches.b), "--resume")
+    again = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0 and (batches.b / RESULTS_FILE).read_text() == after  # nothing left to run
+
+
+def test_compare_two_batches(batches: Batches) -> None:
+    compared = subprocess.run(cli("compare", str(batches.a), str(batches.b)), capture_output=True, text=True,
+                              timeout=60)
+    assert compared.returncode == 0, compared.stderr
+    assert "fixed only in A: none" in compared.stdout and "fixed only in B: none" in compared.stdout
+
+
+def costly_reply(tool: str, **args: object) -> dict:
+    """A recorded reply (replayed exactly by ScriptedModel) that cost one cent."""
+    return {"reply": {"text": tool, "thoughts": tool, "command": {"name": tool, "args": args}, "error": None,
+                      "usage": {"prompt_tokens": 1000, "completion_tokens": 100, "cost_usd": 0.01}}}
+
+
+def test_bug_over_its_cost_limit_stops_with_cost_limit(tmp_path: Path) -> None:
+    scripts = tmp_path / "scripts"
+    scripts.mkdir()
+    read = costly_reply("read_range", file="python_programs/is_sorted.py", start=1, end=6)
+    (scripts / "is_sorted.json").write_text(json.dumps([read] * 10))
+    out = tmp_path / "out"
+    proc = subprocess.run(cli("batch", "--dataset", "demo", "--bugs", "is_sorted", "--cost-limit", "0.025",
+                              "--model", f"scripted:{scripts}/{{name}}.json", "--out", str(out)),
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    (record,) = results(out)
+    assert record["status"] == "cost_limit" and "dollar budget" in record["reason"]
+    assert record["cycles"] == 3 and record["cost_usd"] == pytest.approx(0.03)
+    assert record["tools"] == {"read_range": 3}

@@ -1,0 +1,46 @@
+"""`repair compare`: two real `runs/` trees (offline engine vs. a model that gives up at once) and what each fixed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from repair.cli import app
+from repair.fix_run import FixOptions, run_fix
+from repair.models import ScriptedModel
+from repair.reports import compare_runs
+
+
+def fix(bug: str, runs: Path, gives_up: bool) -> str:
+    # An empty script: the model has no answer, so the run ends with `error: model` and no patch.
+    model = ScriptedModel([], name="gives-up") if gives_up else None
+    outcome = run_fix(FixOptions(bug, model="offline", runs_dir=str(runs)), model=model)
+    return str(outcome.summary["status"])
+
+
+def test_compare_prints_bugs_fixed_in_one_run_only(tmp_path: Path) -> None:
+    run_a, run_b = tmp_path / "a", tmp_path / "b"
+    assert fix("demo:is_sorted", run_a, gives_up=False) == "plausible"
+    assert fix("demo:clamp_range", run_a, gives_up=True) != "plausible"
+    assert fix("demo:is_sorted", run_b, gives_up=True) != "plausible"
+    assert fix("demo:clamp_range", run_b, gives_up=False) == "plausible"
+
+    comparison = compare_runs(run_a, run_b)
+    assert comparison.only_a == ["demo:is_sorted"] and comparison.only_b == ["demo:clamp_range"]
+    assert comparison.both == [] and comparison.neither == []
+
+    result = CliRunner().invoke(app, ["compare", str(run_a), str(run_b)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[:2] == [f"A: {run_a}", f"B: {run_b}"]
+    only_a = lines.index("fixed only in A (1):")
+    assert lines[only_a + 1].strip() == "demo:is_sorted"
+    only_b = lines.index("fixed only in B (1):")
+    assert lines[only_b + 1].strip() == "demo:clamp_range"
+
+
+def test_compare_of_a_missing_run_is_a_clear_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["compare", str(tmp_path / "nope"), str(tmp_path)])
+    assert result.exit_code != 0
+    assert "does not exist" in str(result.exception)
