@@ -8,6 +8,7 @@ from repair import commands as _commands  # noqa: F401
 from repair.cli_app import app, err_console
 from repair.commands import batch as _batch  # noqa: F401
 from repair.commands import bugs as _bugs  # noqa: F401
+from repair.commands import ci as _ci  # noqa: F401
 from repair.commands import fix as _fix  # noqa: F401
 from repair.commands import localize as _localize  # noqa: F401
 from repair.errors import RepairError
