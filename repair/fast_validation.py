@@ -84,12 +84,9 @@ class FastPatchValidator(PatchValidator):
     def validate(self, patch: Patch | str, full: bool = True) -> ValidationResult:
         """Validate `patch` (a unified diff, search/replace blocks or a parsed `Patch`)."""
         start = time.monotonic()
-        try:
-            parsed = Patch.parse(patch) if isinstance(patch, str) else patch
-            parsed.check_paths(self.bug.is_test_path)
-        except PatchError as exc:
-            status = "refused" if "refused" in str(exc) else "apply-failed"
-            return ValidationResult(status, message=str(exc), seconds=time.monotonic() - start)
+        parsed = self.checked_patch(patch)
+        if isinstance(parsed, ValidationResult):
+            return parsed
         if not self.fast or any(f.create or f.delete for f in parsed.files):
             return self._timed(lambda: super(FastPatchValidator, self).validate(parsed, full))
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from repair.containers.workspace import Workspace
 from repair.datasets.bug import Bug
-from repair.errors import PatchError
+from repair.errors import PatchError, PatchRefusedError
 from repair.patch import Patch, content_key
 from repair.runners import TestReport, TestRunner, make_test_runner
 
@@ -86,15 +86,22 @@ class PatchValidator:
             self._baseline = self.runner.run()
         return self._baseline
 
-    def validate(self, patch: Patch | str, full: bool = True) -> ValidationResult:
-        """Validate `patch`; with `full=False` only the failing tests are run."""
-        start = time.monotonic()
+    def checked_patch(self, patch: Patch | str) -> Patch | ValidationResult:
+        """The parsed patch, or the verdict on a patch that cannot be parsed or must be refused."""
         try:
             parsed = Patch.parse(patch) if isinstance(patch, str) else patch
             parsed.check_paths(self.bug.is_test_path)
         except PatchError as exc:
-            status = "refused" if "refused" in str(exc) else "apply-failed"
-            return ValidationResult(status, message=str(exc), seconds=time.monotonic() - start)
+            return ValidationResult("refused" if isinstance(exc, PatchRefusedError) else "apply-failed",
+                                    message=str(exc))
+        return parsed
+
+    def validate(self, patch: Patch | str, full: bool = True) -> ValidationResult:
+        """Validate `patch`; with `full=False` only the failing tests are run."""
+        start = time.monotonic()
+        parsed = self.checked_patch(patch)
+        if isinstance(parsed, ValidationResult):
+            return parsed
         if full:
             self.baseline()  # on the unpatched code: a regression is only visible against it
         snapshot = self.workspace.snapshot()

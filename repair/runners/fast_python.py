@@ -8,7 +8,6 @@ on this host, a worker that dies, hangs or cannot start) the run goes to `Pytest
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from collections.abc import Sequence
@@ -99,13 +98,7 @@ class FastPythonRunner:
         rc, timed_out = int(reply.get("rc", -1)), bool(reply.get("timed_out"))
         report = TestReport(timed_out=timed_out)
         text = ws.read_file(RESULTS_FILE) if ws.exists(RESULTS_FILE) else ""
-        for line in text.splitlines():
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            report.add(TestResult(data["test_id"], TestStatus(data["status"]), data.get("message", ""),
-                                  data.get("trace", ""), float(data.get("seconds", 0.0))))
+        report.add_jsonl(text)
         if not report.results and rc not in (0, 5):
             # pytest itself failed in the child (or the child crashed): the plain path says why.
             raise WorkerError(f"pytest exited with {rc} and reported no test")

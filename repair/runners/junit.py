@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Sequence
@@ -83,13 +82,7 @@ class JUnit4Runner:
         if fail_fast:
             cmd.append("--fail-fast")
         result = self.workspace.run([*cmd, *targets], timeout=budget)
-        for line in self._read_results().splitlines():
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            report.add(TestResult(data["test_id"], TestStatus(data["status"]), data.get("message", ""),
-                                  data.get("trace", ""), float(data.get("seconds", 0.0))))
+        report.add_jsonl(self._read_results())
         if result.timed_out or (result.returncode != 0 and not fail_fast):
             # Whatever did not report was cut off by the whole-run timeout or a JVM crash.
             for target in targets:

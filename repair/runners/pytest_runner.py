@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from collections.abc import Sequence
@@ -53,13 +52,7 @@ class PytestRunner:
         result = self.workspace.run([*cmd, *targets], timeout=budget, env=env)
         report = TestReport(output=result.output, timed_out=result.timed_out)
         text = self.workspace.read_file(RESULTS_FILE) if self.workspace.exists(RESULTS_FILE) else ""
-        for line in text.splitlines():
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            report.add(TestResult(data["test_id"], TestStatus(data["status"]), data.get("message", ""),
-                                  data.get("trace", ""), float(data.get("seconds", 0.0))))
+        report.add_jsonl(text)
         for target in targets:
             if "::" in target and not any(t == target or t.startswith(target + "[") for t in report.results):
                 status = TestStatus.TIMEOUT if result.timed_out else TestStatus.ERROR

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -71,6 +72,16 @@ class TestReport:
             counts[r.status.value] = counts.get(r.status.value, 0) + 1
         parts = [f"{counts[s.value]} {s.value}" for s in TestStatus if counts.get(s.value)]
         return ", ".join(parts) or "no tests ran"
+
+    def add_jsonl(self, text: str) -> None:
+        """Add the results our runners write, one JSON object per line; a torn last line is skipped."""
+        for line in text.splitlines():
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            self.add(TestResult(data["test_id"], TestStatus(data["status"]), data.get("message", ""),
+                                data.get("trace", ""), float(data.get("seconds", 0.0))))
 
     def to_dict(self) -> dict[str, Any]:
         return {
