@@ -18,7 +18,7 @@ from typing import Protocol
 
 from repair.errors import RepairError
 from repair.fsm import Transition
-from repair.models.base import Model, ModelReply, ToolCall, Usage
+from repair.models.base import Model, ModelGaveUp, ModelReply, ToolCall, Usage
 from repair.models.reply_format import reply_from_dict
 from repair.prompts import Observation, state_prompt, system_prompt
 from repair.tools import Tool, ToolContext, ToolResult, all_tools, function_schema
@@ -97,6 +97,8 @@ class Agent:
                 if self.malformed_in_a_row >= MAX_MALFORMED_IN_A_ROW:
                     status, reason = "error: model output", f"{MAX_MALFORMED_IN_A_ROW} malformed replies in a row"
                     break
+        except ModelGaveUp as exc:  # e.g. the offline engine ran out of candidates
+            status, reason = "failed", str(exc)
         except RepairError as exc:  # the model could not answer (server down, script exhausted)
             status, reason = "error: model", str(exc)
         plausible = self.ctx.memory.plausible

@@ -332,7 +332,7 @@ def worker_main(spec: dict[str, Any]) -> int:
     fix_options = FixOptions(bug_id, model=_model_for(options.model, bug_id), base_url=options.base_url,
                              max_cycles=options.max_cycles, budget_usd=options.cost_limit,
                              max_seconds=options.time_limit, runs_dir=str(run_dir.parent),
-                             quixbugs_root=options.quixbugs_root)
+                             quixbugs_root=options.quixbugs_root, reports=False)  # written below, with overfitting
     try:
         outcome = run_fix(fix_options, run_dir=run_dir)
     except RepairError as exc:

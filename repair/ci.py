@@ -307,15 +307,7 @@ def build_report(run_dir: Path, summary: Mapping[str, Any], test_cmd: str, run_i
 
 
 def _review_report(run_dir: Path) -> str | None:
-    try:
-        from repair.reports import write_run_reports  # type: ignore[attr-defined,import-not-found,unused-ignore]
-    except ImportError:
-        return None
-    try:
-        write_run_reports(run_dir)
-    except Exception:  # noqa: BLE001 - a broken report must not lose a validated patch; ours stands in
-        return None
-    written = run_dir / "report.md"
+    written = run_dir / "report.md"  # `run_fix` writes the review reports with the run
     return written.read_text(encoding="utf-8") if written.is_file() else None
 
 

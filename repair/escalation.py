@@ -128,6 +128,22 @@ class EscalationResult:
         """The agents in the order they ran."""
         return [a.agent for a in self.agents]
 
+    def as_agent_result(self) -> AgentResult:
+        """The run seen as one agent run: all levels' cycles and usage, the FSM agent's transitions."""
+        cycles = sum(level.cycles for level in self.levels)
+        fsm = self.fsm
+        return AgentResult(self.status, self.reason, self.patch, cycles, self.usage, self.seconds,
+                           list(fsm.transitions) if fsm else [], list(fsm.steps) if fsm else [])
+
+    def summary_fields(self) -> dict[str, Any]:
+        """What result.json adds for an escalated run: the level, the agents in order, per-level costs."""
+        return {
+            "level": self.level, "agents": self.agents_ran, "notes": self.notes,
+            "levels": [{"level": v.level, "status": v.status, "reason": v.reason, "cycles": v.cycles,
+                        "tokens": v.usage.prompt_tokens + v.usage.completion_tokens,
+                        "cost_usd": round(v.usage.cost_usd, 6)} for v in self.levels],
+        }
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "status": self.status, "reason": self.reason, "level": self.level, "patch": self.patch,
@@ -335,7 +351,7 @@ class Escalation:
         self._need(meter)
         agent = Agent(self.model, self.ctx, meter.fsm_budget(self.config.fsm_max_seconds), self.writer,
                       self.observer)
-        agent.observations = self._handover()
+        self.ctx.memory.handover = [f"{obs.command}\n{obs.result}" for obs in self._handover()]
         self.fsm_result = agent.run()
         meter.charge(self.fsm_result.usage, self.fsm_result.cycles)
         self.agents.append(AgentRun(3, "fsm_agent", self.fsm_result.status, self.fsm_result.reason,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,8 @@ from repair.agent import Agent, AgentObserver, AgentResult, Budget
 from repair.checkout import CheckedOutBug, check_out
 from repair.datasets.registry import DatasetOptions
 from repair.errors import RepairError
-from repair.models import Model, ScriptedModel, load_prices, make_model
+from repair.escalation import Escalation, EscalationConfig, EscalationResult
+from repair.models import Model, ScriptedModel, default_spec, load_prices, make_model
 from repair.patch import Patch, content_key
 from repair.tools import ToolContext, ToolOptions
 from repair.trajectory import TrajectoryWriter, read_trajectory, replay_script
@@ -41,18 +42,34 @@ class FixOptions:
     prices_file: str | None = None
     quixbugs_root: str | None = None
     test_cmd: str | None = None
+    strategy: str = "auto"  # fsm | escalate | auto (escalate when an LLM is configured)
+    all_plausible: bool = False
+    reports: bool = True
 
     def budget(self) -> Budget:
         return Budget(self.max_cycles, self.max_tokens, self.budget_usd, self.max_seconds)
 
+    def resolved_strategy(self) -> str:
+        """`auto` is FixAgent's escalation for LLMs; the offline engine and scripts drive the FSM agent."""
+        if self.strategy in STRATEGIES:
+            return self.strategy
+        if self.strategy != "auto":
+            raise RepairError(f"unknown strategy '{self.strategy}': use fsm, escalate or auto")
+        spec = self.model or default_spec(self.base_url)
+        return "escalate" if spec.startswith("openai") else "fsm"
+
+
+STRATEGIES = ("fsm", "escalate")
+
 
 @dataclass
 class FixOutcome:
-    """The agent's result and where its artifacts are."""
+    """The agent's result and where its artifacts are (`escalation` when FixAgent's levels ran)."""
 
     run_dir: Path
     result: AgentResult
     summary: dict[str, Any] = field(default_factory=dict)
+    escalation: EscalationResult | None = None
 
 
 def run_dir_for(options: FixOptions, suffix: str = "") -> Path:
@@ -64,8 +81,7 @@ def run_dir_for(options: FixOptions, suffix: str = "") -> Path:
 def make_context(checked: CheckedOutBug, options: ToolOptions | None = None) -> ToolContext:
     """The tools' context for a checked-out bug, with the buggy version's full test report.
 
-    The baseline is run here, on the clean checkout: computed lazily inside a validation it would be taken
-    on the patched code, and regressions would go unseen.
+    The baseline is run here, on the clean checkout, so that every later validation compares against it.
     """
     validator = PatchValidator(checked.workspace, checked.bug, checked.runner, baseline=checked.baseline,
                                relocate=True)
@@ -75,39 +91,88 @@ def make_context(checked: CheckedOutBug, options: ToolOptions | None = None) -> 
 
 
 def run_fix(options: FixOptions, model: Model | None = None, observer: AgentObserver | None = None,
-            run_dir: Path | None = None) -> FixOutcome:
-    """Run the agent on `options.bug_id` in a fresh workspace; the user's files change only with `apply`."""
+            run_dir: Path | None = None, escalation_config: EscalationConfig | None = None) -> FixOutcome:
+    """Repair `options.bug_id` in a fresh workspace with the FSM agent or FixAgent's escalation.
+
+    Writes trajectory.jsonl, result.json, patch.diff and the review reports; the user's files change
+    only with `apply`.
+    """
     if options.apply and not options.bug_id.startswith("local:"):
         raise RepairError("--apply writes the patch into your repository: use it with a local repo (--repo DIR)")
-    model = model or make_model(options.model, options.base_url, load_prices(options.prices_file))
+    options = replace(options, strategy=options.resolved_strategy())
+    model = model or make_model(options.model, options.base_url, load_prices(options.prices_file),
+                                all_plausible=options.all_plausible)
     run_dir = run_dir or run_dir_for(options)
     started = time.monotonic()
     checked = check_out(options.bug_id, DatasetOptions(options.quixbugs_root, options.test_cmd),
                         backend=options.backend)
+    escalation: EscalationResult | None = None
     try:
         ctx = make_context(checked, ToolOptions(perfect_fl=options.perfect_fl))
         writer = TrajectoryWriter(run_dir / "trajectory.jsonl")
-        result = Agent(model, ctx, options.budget(), writer, observer).run()
-        plausible = ctx.memory.plausible
-        summary = {
-            "bug": checked.bug.id, "model": model.name, "status": result.status, "reason": result.reason,
-            "patch": result.patch, "cycles": result.cycles,
-            "tokens": {"prompt": result.usage.prompt_tokens, "completion": result.usage.completion_tokens},
-            "cost_usd": round(result.usage.cost_usd, 6), "seconds": round(time.monotonic() - started, 3),
-            "tests_before": {"failing": list(checked.bug.failing_tests)},
-            "tests_after": plausible.to_dict() if plausible else None,
-            "fixes_tried": [asdict(a) for a in ctx.memory.attempts],
-            "transitions": [{"cycle": t.cycle, "tool": t.tool, "from": t.before.value, "to": t.after.value}
-                            for t in result.transitions],
-            "options": asdict(options),
-        }
+        if options.strategy == "escalate":
+            config = escalation_config or escalation_config_from(options)
+            escalation = Escalation(model, ctx, config, writer, observer).run()
+            result = escalation.as_agent_result()
+        else:
+            result = Agent(model, ctx, options.budget(), writer, observer).run()
+        summary = _summary(checked, ctx, model, result, options, time.monotonic() - started, escalation)
     finally:
         checked.close()
+    _write_artifacts(run_dir, summary, options)
+    return FixOutcome(run_dir, result, summary, escalation)
+
+
+def run_escalation(options: FixOptions, model: Model | None = None, observer: AgentObserver | None = None,
+                   run_dir: Path | None = None, config: EscalationConfig | None = None) -> FixOutcome:
+    """`run_fix` with FixAgent's L1→L2→L3 escalation, whatever the model."""
+    return run_fix(replace(options, strategy="escalate"), model, observer, run_dir, config)
+
+
+def escalation_config_from(options: FixOptions) -> EscalationConfig:
+    """Budgets from `repair fix` options: its cycles go to the FSM agent (L3), tokens and dollars cap the run."""
+    config = EscalationConfig(total_tokens=options.max_tokens, total_usd=options.budget_usd,
+                              fsm_max_seconds=options.max_seconds)
+    config.l3.max_cycles = options.max_cycles + 1  # + the Helper's call
+    return config
+
+
+def _summary(checked: CheckedOutBug, ctx: ToolContext, model: Model, result: AgentResult, options: FixOptions,
+             seconds: float, escalation: EscalationResult | None) -> dict[str, Any]:
+    plausible = ctx.memory.plausible
+    summary: dict[str, Any] = {
+        "bug": checked.bug.id, "model": model.name, "strategy": options.strategy, "status": result.status,
+        "reason": result.reason, "patch": result.patch, "cycles": result.cycles,
+        "tokens": {"prompt": result.usage.prompt_tokens, "completion": result.usage.completion_tokens},
+        "cost_usd": round(result.usage.cost_usd, 6), "seconds": round(seconds, 3),
+        "tests_before": {"failing": list(checked.bug.failing_tests)},
+        "tests_after": plausible.to_dict() if plausible else None,
+        "fixes_tried": [asdict(a) for a in ctx.memory.attempts],
+        "transitions": [{"cycle": t.cycle, "tool": t.tool, "from": t.before.value, "to": t.after.value}
+                        for t in result.transitions],
+        "options": asdict(options),
+    }
+    if escalation is not None:
+        summary.update(escalation.summary_fields())
+    stats = getattr(model, "stats", None)
+    if stats is not None and hasattr(stats, "to_dict"):
+        summary["search"] = stats.to_dict()  # the offline engine's candidate counts and time split
+    return summary
+
+
+def _write_artifacts(run_dir: Path, summary: dict[str, Any], options: FixOptions) -> None:
+    run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "result.json").write_text(json.dumps(summary, indent=2))
-    (run_dir / "patch.diff").write_text(result.patch)
-    if options.apply and result.patch:
-        apply_to_repo(options.bug_id.split(":", 1)[1], result.patch)
-    return FixOutcome(run_dir, result, summary)
+    (run_dir / "patch.diff").write_text(summary["patch"])
+    if options.reports:
+        try:
+            from repair.reports import write_run_reports
+
+            write_run_reports(run_dir)
+        except Exception as exc:  # noqa: BLE001 - a report that cannot be drawn must not lose the run's result
+            (run_dir / "report-error.txt").write_text(f"{type(exc).__name__}: {exc}\n")
+    if options.apply and summary["patch"]:
+        apply_to_repo(options.bug_id.split(":", 1)[1], summary["patch"])
 
 
 def apply_to_repo(repo: str, diff: str) -> None:

@@ -10,9 +10,8 @@ from typing import Any
 
 from repair.tools import ToolContext
 
-from repair.commands.escalate import run_escalation
 from repair.escalation import Escalation, EscalationConfig, LevelBudget
-from repair.fix_run import FixOptions
+from repair.fix_run import FixOptions, run_escalation
 from repair.fixagent import BuggyFile, DdgsSearch, SearchHit, summarize
 from repair.models import ScriptedModel
 from repair.trajectory import read_trajectory

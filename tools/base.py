@@ -49,6 +49,9 @@ class Memory:
     attempts: list[FixAttempt] = field(default_factory=list)
     plausible: ValidationResult | None = None
     suspicious: list[str] = field(default_factory=list)  # "file:line (method)" from fault localization
+    # What earlier stages (FixAgent's L1-L3) found, handed to the FSM agent; pinned in every prompt
+    # under its own budget so that the agent's own results never push it out.
+    handover: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -44,11 +44,21 @@ def print_outcome(outcome: FixOutcome) -> None:
     summary = outcome.summary
     if summary.get("patch"):
         console.print(Panel(Syntax(summary["patch"], "diff", theme="ansi_dark"), title="patch"))
+    if summary.get("strategy") == "escalate":
+        level = summary.get("level")
+        console.print(f"escalation: {' → '.join(summary.get('agents', []))}; "
+                      f"patch from level {level if level else '-'}", highlight=False)
+    if summary.get("search"):
+        search = summary["search"]
+        console.print("offline search: " + ", ".join(f"{k} {v}" for k, v in search.items()
+                                                      if isinstance(v, int | float)), highlight=False)
     color = "green" if summary["status"] == "plausible" else "red"
     console.print(f"[{color}]{summary['status']}[/] — {summary['reason']}; {summary['cycles']} cycles, "
                   f"{summary['tokens']['prompt'] + summary['tokens']['completion']} tokens, "
                   f"${summary['cost_usd']:.4f}, {summary['seconds']:.1f}s", highlight=False)
     console.print(f"run artifacts: {outcome.run_dir}", highlight=False)
+    if (outcome.run_dir / "report.html").is_file():
+        console.print(f"review report: {outcome.run_dir / 'report.md'} and report.html", highlight=False)
 
 
 @app.command("fix")
@@ -65,6 +75,10 @@ def fix(
     apply: bool = typer.Option(False, "--apply", help="Write a plausible patch into the local repo (--repo)."),
     perfect_fl: bool = typer.Option(False, "--perfect-fl", help="Fault localization from the bug's ground truth."),
     backend: str = typer.Option("local", "--backend", help="Workspace backend: local or docker."),
+    strategy: str = typer.Option("auto", "--strategy", help="fsm (RepairAgent's agent), escalate (FixAgent's "
+                                 "L1→L2→L3, then the agent) or auto: escalate with an LLM, fsm offline."),
+    all_plausible: bool = typer.Option(False, "--all-plausible", help="Offline engine: keep searching after the "
+                                       "first plausible patch and report every plausible one."),
     runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", help="Where runs/<bug>/<ts>/ go."),
     prices: Path | None = typer.Option(None, "--prices", help="JSON {model: [usd/M prompt, usd/M completion]}."),
     repo: Path | None = RepoOption,
@@ -74,7 +88,7 @@ def fix(
     """Run the repair agent on a bug; print the patch and the result."""
     options = FixOptions(bug_id_from(bug, repo), model, base_url, max_cycles, budget_usd, max_tokens, max_seconds,
                          perfect_fl, backend, str(runs_dir), apply, str(prices) if prices else None,
-                         quixbugs_root, test_cmd)
+                         quixbugs_root, test_cmd, strategy, all_plausible)
     outcome = run_fix(options, observer=LiveProgress(console))
     print_outcome(outcome)
     if outcome.summary["status"] != "plausible":

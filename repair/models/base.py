@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from repair.errors import RepairError
+
 
 @dataclass(frozen=True)
 class ToolCall:
@@ -34,6 +36,10 @@ class ModelReply:
     command: ToolCall | None = None
     usage: Usage = field(default_factory=Usage)
     error: str | None = None  # why the reply is malformed, for the message sent back to the model
+
+
+class ModelGaveUp(RepairError):
+    """Raised by a model that has nothing more to try: the run ends as `failed`, not as an error."""
 
 
 Message = dict[str, Any]  # OpenAI chat format: {"role": ..., "content": ...}

@@ -21,7 +21,7 @@ def default_spec(base_url: str | None = None) -> str:
 
 
 def make_model(spec: str | None, base_url: str | None = None,
-               prices: dict[str, tuple[float, float]] | None = None) -> Model:
+               prices: dict[str, tuple[float, float]] | None = None, all_plausible: bool = False) -> Model:
     """The model a spec names. Raises RepairError with one line when it cannot be built."""
     spec = spec or default_spec(base_url)
     kind, _, name = spec.partition(":")
@@ -31,7 +31,7 @@ def make_model(spec: str | None, base_url: str | None = None,
         except ImportError as exc:
             raise RepairError(f"the offline engine is not available ({exc}); use --model openai:NAME or "
                               "--model scripted:FILE") from None
-        engine: Model = OfflineEngine()
+        engine: Model = OfflineEngine(all_plausible=all_plausible or None)
         return engine
     if kind == "scripted":
         from repair.models.scripted import ScriptedModel

@@ -23,7 +23,7 @@ from typing import Any
 from repair.datasets.bug import Bug
 from repair.errors import RepairError
 from repair.fast_validation import FastPatchValidator, syntax_key
-from repair.models.base import Message, ModelReply, ToolCall, Usage
+from repair.models.base import Message, ModelGaveUp, ModelReply, ToolCall, Usage
 from repair.offline.search import Attempt, SearchBudget, SearchOutcome, search
 from repair.offline.stats import SearchStats
 from repair.runners import TestReport, TestStatus
@@ -34,7 +34,7 @@ MAX_FALLBACK_LINES = 200
 PRESCREEN_MIN_TIMEOUT = 1.0  # seconds  # with no FL result, every line of the program files, up to this many
 
 
-class OfflineSearchExhausted(RepairError):
+class OfflineSearchExhausted(ModelGaveUp):
     """No template candidate was plausible within the budget: the offline engine has nothing left to try."""
 
 

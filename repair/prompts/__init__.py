@@ -54,6 +54,16 @@ def gathered(observations: list[Observation], budget: int = GATHERED_BUDGET_CHAR
     return "\n\n".join(reversed(kept)) or "(nothing yet)"
 
 
+def pinned(handover: list[str], budget: int = GATHERED_BUDGET_CHARS // 2) -> str:
+    """Earlier stages' findings, cut to their own budget; empty when there are none."""
+    if not handover:
+        return ""
+    text = "\n\n".join(handover)
+    if len(text) > budget:
+        text = text[:budget] + "\n[... handover truncated ...]"
+    return f"[from earlier repair levels]\n{text}\n\n"
+
+
 def state_prompt(ctx: ToolContext, tools: list[Tool], observations: list[Observation], last: str,
                  budget: str) -> str:
     """The dynamic part of the prompt for the current cycle."""
@@ -65,6 +75,7 @@ def state_prompt(ctx: ToolContext, tools: list[Tool], observations: list[Observa
         failing_tests=", ".join(bug.failing_tests[:20]) or "(unknown)",
         state=ctx.fsm.state.value, state_goal=ctx.fsm.goal(), tools=describe_tools(tools),
         hypothesis=ctx.memory.hypothesis or "(none)", discarded="; ".join(ctx.memory.discarded) or "(none)",
-        attempts=attempts, gathered=gathered(observations), last=last or "(none: this is the first cycle)",
+        attempts=attempts, gathered=pinned(ctx.memory.handover) + gathered(observations),
+        last=last or "(none: this is the first cycle)",
         budget=budget,
     )
