@@ -27,7 +27,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from repair.containers.local import BASE_TAG, GIT_ENV
+from repair.containers.git_state import GitBackedWorkspace, GitState, git_env
 from repair.containers.process import MAX_CAPTURE, CommandResult
 from repair.containers.workspace import SCRATCH_DIR
 
@@ -129,7 +129,7 @@ def _install_cleanup_handlers() -> None:
     _handlers_installed = True
 
 
-class DockerWorkspace:
+class DockerWorkspace(GitBackedWorkspace):
     """A checkout at `config.root` inside a container, under a fresh git repository.
 
     Use it as a context manager, or call `close()`: the container is removed on exit, on
@@ -144,6 +144,7 @@ class DockerWorkspace:
         self._container: Any = None
         self._closed = False
         self.name = f"repair-ws-{uuid.uuid4().hex[:12]}"
+        self._state = GitState(self._git, self._root, self.write_file, self._remove_file)
 
     # -- creation -----------------------------------------------------------------
     @classmethod
@@ -154,7 +155,7 @@ class DockerWorkspace:
         ws = cls(client, config, url)
         try:
             ws._start()
-            ws._init_git()
+            ws._state.init()
             if source is not None:
                 ws.import_tree(str(source))
         except BaseException:
@@ -195,13 +196,6 @@ class DockerWorkspace:
         self._container = self._client.containers.run(self.config.image, **kwargs)
         self._check(self._exec(["mkdir", "-p", self._root], timeout=60, workdir="/"), "mkdir")
 
-    def _init_git(self) -> None:
-        self._git("init", "-q")
-        self.write_file(".git/info/exclude", f"{SCRATCH_DIR}/\n__pycache__/\n.pytest_cache/\n*.pyc\n")
-        self._git("add", "-A")
-        self._git("commit", "-q", "--allow-empty", "--no-verify", "-m", "repair: checked-out bug")
-        self._git("tag", "-f", BASE_TAG)
-
     def import_tree(self, source: str, exclude: Sequence[str] = ()) -> None:
         """Copy a host directory (less `exclude` names) into the container; it becomes the checked-out state."""
         src = Path(source).resolve()
@@ -210,7 +204,7 @@ class DockerWorkspace:
         data = _tar_directory(src, (*_COPY_IGNORE_NAMES, *exclude))
         if not self._require().put_archive(self._root, data):
             raise WorkspaceError(f"could not copy {src} into the container")
-        self._commit_base(f"repair: import {src.name}")
+        self._state.commit_base(f"repair: import {src.name}")
 
     def adopt_tree(self, container_dir: str, exclude: Sequence[str] = ()) -> None:
         """Like `import_tree`, for a directory that is already inside the container (e.g. a benchmark's checkout)."""
@@ -220,12 +214,7 @@ class DockerWorkspace:
         excludes = " ".join(f"--exclude='{n}'" for n in names)
         script = f"cd '{src}' && tar -cf - {excludes} . | tar -xf - -C '{self._root}'"
         self._check(self._exec(["sh", "-c", script], timeout=600), "copy")
-        self._commit_base(f"repair: adopt {posixpath.basename(src)}")
-
-    def _commit_base(self, message: str) -> None:
-        self._git("add", "-A")
-        self._git("commit", "-q", "--allow-empty", "--no-verify", "-m", message)
-        self._git("tag", "-f", BASE_TAG)
+        self._state.commit_base(f"repair: adopt {posixpath.basename(src)}")
 
     # -- Workspace protocol ---------------------------------------------------------
     @property
@@ -288,35 +277,6 @@ class DockerWorkspace:
         except WorkspaceError:
             return False
         return self._exec(["test", "-e", target], timeout=60).returncode == 0
-
-    def list_files(self, suffixes: Sequence[str] = ()) -> list[str]:
-        out = self._git("ls-files", "--cached", "--others", "--exclude-standard").stdout
-        files = sorted({line for line in out.splitlines() if line})
-        if suffixes:
-            files = [f for f in files if f.endswith(tuple(suffixes))]
-        return files
-
-    def snapshot(self) -> str:
-        # A tree object from a throwaway index, as in LocalWorkspace: no commits, no touched index.
-        env = {"GIT_INDEX_FILE": f"{self._root}/.git/repair-snapshot-index"}
-        self._git("read-tree", BASE_TAG, env=env)
-        self._git("add", "-A", env=env)
-        tree = self._git("write-tree", env=env).stdout.strip()
-        self._exec(["rm", "-f", env["GIT_INDEX_FILE"]], timeout=60)
-        return tree
-
-    def restore(self, snapshot: str | None = None) -> None:
-        target = snapshot or BASE_TAG
-        self._git("read-tree", "--reset", "-u", target)
-        self._git("checkout-index", "-a", "-f")
-        self._git("clean", "-fdq", "-e", SCRATCH_DIR)
-        self._git("reset", "-q", BASE_TAG)
-
-    def diff(self) -> str:
-        self._git("add", "-A")
-        text = self._git("diff", "--cached", "--no-color", "--no-ext-diff", BASE_TAG).stdout
-        self._git("reset", "-q")
-        return text
 
     def host_path_map(self, host_paths: Sequence[str]) -> list[str]:
         """Copy host files (e.g. the JUnit jars) into the container's scratch dir; their paths there."""
@@ -418,12 +378,12 @@ class DockerWorkspace:
             raise WorkspaceError(f"{what} in the container failed: {result.output.strip()[:500]}")
         return result
 
+    def _remove_file(self, rel_path: str) -> None:
+        self._exec(["rm", "-f", self._resolve(rel_path)], timeout=60)  # best effort, as a leftover is harmless
+
     def _git(self, *args: str, env: Mapping[str, str] | None = None) -> CommandResult:
-        full_env = dict(GIT_ENV)
-        if env:
-            full_env.update(env)
         # Files copied in keep the host's owner; safe.directory stops git refusing such a repo.
-        result = self._exec(["git", "-c", "safe.directory=*", *args], timeout=120, env=full_env)
+        result = self._exec(["git", "-c", "safe.directory=*", *args], timeout=120, env=git_env(env))
         if not result.ok:
             raise WorkspaceError(f"git {' '.join(args)} failed in the container: {result.output.strip()[:500]}")
         return result

@@ -14,7 +14,7 @@ from repair.fault_localization.matrix import CoverageMatrix, Line, TestCoverage
 from repair.fault_localization.sources import SourceIndex
 
 from repair.runners.java_env import JACOCO_AGENT, JACOCO_CLI, require_jar
-from repair.runners.junit import CLASSES_DIR, JVM_START_SLACK, JUnit4Runner
+from repair.runners.junit import CLASSES_DIR, JSON_SOURCE, JVM_START_SLACK, JUnit4Runner
 from repair.runners.report import TestResult, TestStatus
 
 JAVA_SOURCES = Path(__file__).with_name("java")
@@ -70,14 +70,14 @@ def collect_java(runner: JUnit4Runner, workspace: Workspace, sources: SourceInde
 def _compile_tools(runner: JUnit4Runner, workspace: Workspace, cli: str) -> None:
     from repair.fault_localization.localizer import FaultLocalizationError
 
-    names = ("RepairCoverageRunner.java", "RepairCoverageAnalyzer.java")
-    if all(workspace.exists(f"{TOOL_DIR}/{n.replace('.java', '.class')}") for n in names):
+    sources = (JAVA_SOURCES / "RepairCoverageRunner.java", JAVA_SOURCES / "RepairCoverageAnalyzer.java", JSON_SOURCE)
+    if all(workspace.exists(f"{TOOL_DIR}/{s.with_suffix('.class').name}") for s in sources):
         return
-    for name in names:
-        workspace.write_file(f"{TOOL_DIR}/{name}", (JAVA_SOURCES / name).read_text())
+    for source in sources:
+        workspace.write_file(f"{TOOL_DIR}/{source.name}", source.read_text())
     result = workspace.run(
         ["javac", "-nowarn", "-d", TOOL_DIR, "-cp", os.pathsep.join([*runner.classpath, cli]),
-         *(f"{TOOL_DIR}/{n}" for n in names)],
+         *(f"{TOOL_DIR}/{s.name}" for s in sources)],
         timeout=120)
     if not result.ok:
         raise FaultLocalizationError(f"could not compile the coverage runner: {result.output[:1000]}")

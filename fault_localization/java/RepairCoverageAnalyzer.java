@@ -64,11 +64,11 @@ public final class RepairCoverageAnalyzer {
                         }
                     }
                 }
-                StringBuilder b = new StringBuilder("{\"test_id\":").append(RepairCoverageRunner.quote(session.getKey()));
+                StringBuilder b = new StringBuilder("{\"test_id\":").append(RepairJson.quote(session.getKey()));
                 b.append(",\"files\":{");
                 List<String> parts = new ArrayList<>();
                 for (Map.Entry<String, TreeSet<Integer>> f : files.entrySet()) {
-                    parts.add(RepairCoverageRunner.quote(f.getKey()) + ":" + f.getValue().toString().replace(" ", ""));
+                    parts.add(RepairJson.quote(f.getKey()) + ":" + f.getValue().toString().replace(" ", ""));
                 }
                 w.println(b.append(String.join(",", parts)).append("}}"));
             }

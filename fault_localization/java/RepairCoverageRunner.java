@@ -2,7 +2,6 @@ import java.io.FileOutputStream;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -62,7 +61,7 @@ public final class RepairCoverageRunner {
                 try {
                     testClass = Class.forName(cls, false, RepairCoverageRunner.class.getClassLoader());
                 } catch (Throwable t) {
-                    write(w, target, "error", "cannot load test class: " + t, trace(t), 0);
+                    RepairJson.writeTest(w, target, "error", "cannot load test class: " + t, RepairJson.trace(t), 0);
                     continue;
                 }
                 if (sep >= 0) {
@@ -115,16 +114,16 @@ public final class RepairCoverageRunner {
             String where = frames(t.getStackTrace());
             stop(t);
             t.join(2000);
-            write(w, id, "timeout", "test timed out after " + timeout + " seconds", where, timeout);
+            RepairJson.writeTest(w, id, "timeout", "test timed out after " + timeout + " seconds", where, timeout);
             return t.isAlive();
         }
         Result r = result[0];
         if (r == null) {
-            write(w, id, "error", String.valueOf(crash[0]), crash[0] == null ? "" : trace(crash[0]), secs);
+            RepairJson.writeTest(w, id, "error", String.valueOf(crash[0]), crash[0] == null ? "" : RepairJson.trace(crash[0]), secs);
         } else if (r.getRunCount() == 0 && r.getIgnoreCount() > 0) {
-            write(w, id, "skip", "", "", secs);
+            RepairJson.writeTest(w, id, "skip", "", "", secs);
         } else if (r.getFailureCount() == 0) {
-            write(w, id, r.getRunCount() == 0 ? "error" : "pass", r.getRunCount() == 0 ? "no test method " + id : "", "", secs);
+            RepairJson.writeTest(w, id, r.getRunCount() == 0 ? "error" : "pass", r.getRunCount() == 0 ? "no test method " + id : "", "", secs);
         } else {
             Failure fail = r.getFailures().get(0);
             Throwable e = fail.getException();
@@ -132,7 +131,7 @@ public final class RepairCoverageRunner {
             if (e != null && e.getClass().getName().equals("org.junit.runners.model.TestTimedOutException")) {
                 status = "timeout";
             }
-            write(w, id, status, String.valueOf(e), fail.getTrace(), secs);
+            RepairJson.writeTest(w, id, status, String.valueOf(e), fail.getTrace(), secs);
         }
         return false;
     }
@@ -156,39 +155,5 @@ public final class RepairCoverageRunner {
 
     private static PrintWriter writer(String path, boolean append) throws Exception {
         return new PrintWriter(new OutputStreamWriter(new FileOutputStream(path, append), StandardCharsets.UTF_8), true);
-    }
-
-    private static String trace(Throwable t) {
-        StringWriter sw = new StringWriter();
-        t.printStackTrace(new PrintWriter(sw));
-        return sw.toString();
-    }
-
-    private static void write(PrintWriter w, String id, String status, String message, String trace, double secs) {
-        w.println("{\"test_id\":" + quote(id) + ",\"status\":" + quote(status) + ",\"message\":" + quote(cut(message))
-                + ",\"trace\":" + quote(cut(trace)) + ",\"seconds\":" + String.format(java.util.Locale.ROOT, "%.4f", secs) + "}");
-    }
-
-    private static String cut(String s) {
-        if (s == null) return "";
-        return s.length() > 8000 ? s.substring(0, 8000) + "\n[... truncated ...]" : s;
-    }
-
-    static String quote(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"': b.append("\\\""); break;
-                case '\\': b.append("\\\\"); break;
-                case '\n': b.append("\\n"); break;
-                case '\r': b.append("\\r"); break;
-                case '\t': b.append("\\t"); break;
-                default:
-                    if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
-                    else b.append(c);
-            }
-        }
-        return b.append('"').toString();
     }
 }

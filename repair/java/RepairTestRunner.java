@@ -1,7 +1,6 @@
 import java.io.FileOutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,7 +57,7 @@ public final class RepairTestRunner {
                 try {
                     testClass = Class.forName(cls, false, RepairTestRunner.class.getClassLoader());
                 } catch (Throwable t) {
-                    write(w, target, "error", "cannot load test class: " + t, trace(t), 0);
+                    RepairJson.writeTest(w, target, "error", "cannot load test class: " + t, RepairJson.trace(t), 0);
                     if (failFast) break;
                     continue;
                 }
@@ -94,15 +93,15 @@ public final class RepairTestRunner {
             Result r = f.get((long) (timeout * 1000), TimeUnit.MILLISECONDS);
             double secs = (System.nanoTime() - start) / 1e9;
             if (r.getRunCount() == 0 && r.getIgnoreCount() > 0) {
-                write(w, id, "skip", "", "", secs);
+                RepairJson.writeTest(w, id, "skip", "", "", secs);
                 return "skip";
             }
             if (r.getFailureCount() == 0) {
                 if (r.getRunCount() == 0) {
-                    write(w, id, "error", "no test method " + m + " in " + cls, "", secs);
+                    RepairJson.writeTest(w, id, "error", "no test method " + m + " in " + cls, "", secs);
                     return "error";
                 }
-                write(w, id, "pass", "", "", secs);
+                RepairJson.writeTest(w, id, "pass", "", "", secs);
                 return "pass";
             }
             Failure fail = r.getFailures().get(0);
@@ -113,54 +112,20 @@ public final class RepairTestRunner {
             }
             if (fail.getDescription().getMethodName() == null && fail.getMessage() != null
                     && fail.getMessage().startsWith("No tests found matching Method")) {
-                write(w, id, "error", "no test method " + m + " in " + cls, "", secs);
+                RepairJson.writeTest(w, id, "error", "no test method " + m + " in " + cls, "", secs);
                 return "error";
             }
-            write(w, id, status, String.valueOf(t), fail.getTrace(), secs);
+            RepairJson.writeTest(w, id, status, String.valueOf(t), fail.getTrace(), secs);
             return status;
         } catch (TimeoutException e) {
             f.cancel(true);
-            write(w, id, "timeout", "test timed out after " + timeout + " seconds", "", timeout);
+            RepairJson.writeTest(w, id, "timeout", "test timed out after " + timeout + " seconds", "", timeout);
             return "timeout";
         } catch (Throwable t) {
-            write(w, id, "error", String.valueOf(t), trace(t), (System.nanoTime() - start) / 1e9);
+            RepairJson.writeTest(w, id, "error", String.valueOf(t), RepairJson.trace(t), (System.nanoTime() - start) / 1e9);
             return "error";
         } finally {
             ex.shutdownNow();
         }
-    }
-
-    private static String trace(Throwable t) {
-        StringWriter sw = new StringWriter();
-        t.printStackTrace(new PrintWriter(sw));
-        return sw.toString();
-    }
-
-    private static void write(PrintWriter w, String id, String status, String message, String trace, double secs) {
-        w.println("{\"test_id\":" + quote(id) + ",\"status\":" + quote(status) + ",\"message\":" + quote(cut(message))
-                + ",\"trace\":" + quote(cut(trace)) + ",\"seconds\":" + String.format(java.util.Locale.ROOT, "%.4f", secs) + "}");
-    }
-
-    private static String cut(String s) {
-        if (s == null) return "";
-        return s.length() > 8000 ? s.substring(0, 8000) + "\n[... truncated ...]" : s;
-    }
-
-    private static String quote(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"': b.append("\\\""); break;
-                case '\\': b.append("\\\\"); break;
-                case '\n': b.append("\\n"); break;
-                case '\r': b.append("\\r"); break;
-                case '\t': b.append("\\t"); break;
-                default:
-                    if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
-                    else b.append(c);
-            }
-        }
-        return b.append('"').toString();
     }
 }

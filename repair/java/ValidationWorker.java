@@ -4,7 +4,6 @@ import java.io.File;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.MalformedURLException;
 import java.net.URI;
@@ -72,7 +71,7 @@ public final class ValidationWorker {
             try {
                 handle(line);
             } catch (Throwable t) {
-                reply("{\"kind\":\"done\",\"error\":" + quote(String.valueOf(t)) + ",\"stuck\":false}");
+                reply("{\"kind\":\"done\",\"error\":" + RepairJson.quote(String.valueOf(t)) + ",\"stuck\":false}");
             }
         }
         System.exit(0);
@@ -91,7 +90,7 @@ public final class ValidationWorker {
         Map<String, byte[]> classes = new HashMap<>();
         String errors = compile(sources, sourcepath, classpath, options, classes);
         long compileMs = (System.nanoTime() - t0) / 1_000_000;
-        reply("{\"kind\":\"compile\",\"ok\":" + (errors == null) + ",\"output\":" + quote(errors == null ? "" : errors)
+        reply("{\"kind\":\"compile\",\"ok\":" + (errors == null) + ",\"output\":" + RepairJson.quote(errors == null ? "" : errors)
                 + ",\"classes\":" + classes.size() + ",\"ms\":" + compileMs + "}");
         if (errors != null) {
             reply("{\"kind\":\"done\",\"compile_ms\":" + compileMs + ",\"test_ms\":0,\"stuck\":false}");
@@ -113,7 +112,7 @@ public final class ValidationWorker {
             try {
                 testClass = Class.forName(cls, false, loader);
             } catch (Throwable t) {
-                test(target, "error", "cannot load test class: " + t, trace(t), 0);
+                test(target, "error", "cannot load test class: " + t, RepairJson.trace(t), 0);
                 if (failFast) break;
                 continue;
             }
@@ -202,7 +201,7 @@ public final class ValidationWorker {
         Object value = box.get();
         if (value instanceof Throwable) {
             Throwable e = (Throwable) value;
-            test(id, "error", String.valueOf(e), trace(e), secs);
+            test(id, "error", String.valueOf(e), RepairJson.trace(e), secs);
             return new String[] {"error", ""};
         }
         Result r = (Result) value;
@@ -327,42 +326,11 @@ public final class ValidationWorker {
     }
 
     private static void test(String id, String status, String message, String trace, double secs) {
-        reply("{\"kind\":\"test\",\"test_id\":" + quote(id) + ",\"status\":" + quote(status) + ",\"message\":"
-                + quote(cut(message)) + ",\"trace\":" + quote(cut(trace)) + ",\"seconds\":"
-                + String.format(Locale.ROOT, "%.4f", secs) + "}");
+        reply("{\"kind\":\"test\"," + RepairJson.testFields(id, status, message, trace, secs) + "}");
     }
 
     private static synchronized void reply(String line) {
         PROTOCOL.println(line);
         PROTOCOL.flush();
-    }
-
-    private static String trace(Throwable t) {
-        StringWriter sw = new StringWriter();
-        t.printStackTrace(new PrintWriter(sw));
-        return sw.toString();
-    }
-
-    private static String cut(String s) {
-        if (s == null) return "";
-        return s.length() > 8000 ? s.substring(0, 8000) + "\n[... truncated ...]" : s;
-    }
-
-    private static String quote(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"': b.append("\\\""); break;
-                case '\\': b.append("\\\\"); break;
-                case '\n': b.append("\\n"); break;
-                case '\r': b.append("\\r"); break;
-                case '\t': b.append("\\t"); break;
-                default:
-                    if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
-                    else b.append(c);
-            }
-        }
-        return b.append('"').toString();
     }
 }

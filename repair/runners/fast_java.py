@@ -21,7 +21,7 @@ from repair.containers.process import CommandResult, run_process
 from repair.containers.workspace import SCRATCH_DIR, Workspace
 from repair.runners.base import TestSetup
 from repair.runners.java_env import junit_classpath, require_jdk
-from repair.runners.junit import JVM_START_SLACK, JUnit4Runner
+from repair.runners.junit import JSON_SOURCE, JVM_START_SLACK, JUnit4Runner
 from repair.runners.report import TestReport, TestResult, TestStatus
 from repair.runners.worker_process import WorkerError, WorkerProcess
 
@@ -35,8 +35,8 @@ def _cache_root() -> Path:
 
 def build_worker(classpath: Sequence[str]) -> Path:
     """Compile ValidationWorker once per source version into the cache; the directory of its classes."""
-    source = WORKER_SOURCE.read_text(encoding="utf-8")
-    digest = hashlib.sha256(source.encode()).hexdigest()[:16]
+    sources = {path.name: path.read_text(encoding="utf-8") for path in (WORKER_SOURCE, JSON_SOURCE)}
+    digest = hashlib.sha256("\0".join(sources.values()).encode()).hexdigest()[:16]
     target = _cache_root() / "fast-java" / digest
     if (target / "ValidationWorker.class").is_file():
         return target
@@ -44,9 +44,10 @@ def build_worker(classpath: Sequence[str]) -> Path:
     # Build into a temporary directory and rename: two processes may build at the same time.
     tmp = Path(tempfile.mkdtemp(prefix="build-", dir=target.parent))
     try:
-        (tmp / "ValidationWorker.java").write_text(source, encoding="utf-8")
+        for name, text in sources.items():
+            (tmp / name).write_text(text, encoding="utf-8")
         result = run_process(["javac", "-nowarn", "-d", str(tmp), "-cp", os.pathsep.join(classpath),
-                              str(tmp / "ValidationWorker.java")], cwd=tmp, timeout=120)
+                              *(str(tmp / name) for name in sources)], cwd=tmp, timeout=120)
         if not result.ok:
             raise WorkerError(f"cannot compile ValidationWorker: {result.output[:1000]}")
         try:

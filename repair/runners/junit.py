@@ -16,6 +16,8 @@ CLASSES_DIR = f"{SCRATCH_DIR}/classes"
 RUNNER_DIR = f"{SCRATCH_DIR}/runner"
 RESULTS_FILE = f"{SCRATCH_DIR}/junit-results.jsonl"
 JVM_START_SLACK = 20.0  # seconds a JVM needs to start and load classes, on a slow CI machine
+# The JSON writing shared by every Java program of ours; compiled together with each of them.
+JSON_SOURCE = RUNNER_SOURCE.with_name("RepairJson.java")
 
 
 class JUnit4Runner:
@@ -31,10 +33,12 @@ class JUnit4Runner:
     def _ensure_runner(self) -> None:
         if self._runner_ready and self.workspace.exists(f"{RUNNER_DIR}/RepairTestRunner.class"):
             return
-        self.workspace.write_file(f"{RUNNER_DIR}/RepairTestRunner.java", RUNNER_SOURCE.read_text())
+        sources = (RUNNER_SOURCE, JSON_SOURCE)
+        for source in sources:
+            self.workspace.write_file(f"{RUNNER_DIR}/{source.name}", source.read_text())
         result = self.workspace.run(
             ["javac", "-nowarn", "-d", RUNNER_DIR, "-cp", os.pathsep.join(self.classpath),
-             f"{RUNNER_DIR}/RepairTestRunner.java"],
+             *(f"{RUNNER_DIR}/{source.name}" for source in sources)],
             timeout=120,
         )
         if not result.ok:
