@@ -20,11 +20,20 @@ class Location:
 
 
 # Paths that hold tests in the layouts we know; patches that touch them are refused.
-DEFAULT_TEST_PATTERNS = (
+TEST_FILE_PATTERNS = (
     "test/*", "tests/*", "*/test/*", "*/tests/*", "src/test/*", "*_test.py", "test_*.py", "*/test_*.py",
     "*Test.java", "*Tests.java", "*_TEST.java", "*TestCase.java", "conftest.py", "*/conftest.py",
     "java_testcases/*", "python_testcases/*", "json_testcases/*",
 )
+# Files that decide how tests run or what Python loads at start-up: a patch there could make failing
+# tests report success without touching the program, so they count as tests too.
+TEST_CONFIG_PATTERNS = (
+    "pytest.ini", "*/pytest.ini", "tox.ini", "setup.cfg", "pyproject.toml", "*/pyproject.toml", "noxfile.py",
+    "sitecustomize.py", "*/sitecustomize.py", "usercustomize.py", "*/usercustomize.py", "*.pth",
+    "pom.xml", "*/pom.xml", "build.gradle", "*/build.gradle", "build.gradle.kts", "*/build.gradle.kts",
+    "settings.gradle", "settings.gradle.kts", "gradle.properties", ".mvn/*", "Makefile", ".github/*",
+)
+DEFAULT_TEST_PATTERNS = TEST_FILE_PATTERNS + TEST_CONFIG_PATTERNS
 
 
 @dataclass

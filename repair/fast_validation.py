@@ -20,6 +20,8 @@ import hashlib
 import posixpath
 import time
 
+from tree_sitter import Node
+
 from repair.containers.local import LocalWorkspace
 from repair.containers.workspace import Workspace
 from repair.datasets.bug import Bug
@@ -56,14 +58,21 @@ def syntax_key(files: dict[str, str]) -> str:
         tree = parse(language, files[path])
         if tree.root_node.has_error:
             return content_key(files)
-        stack = [tree.root_node]
+        # The tree's shape goes into the key, not only its tokens: in Python, indentation (which
+        # never appears as a token) decides whether `return True` is inside a loop or after it.
+        stack: list[Node | None] = [tree.root_node]
         while stack:
             node = stack.pop()
+            if node is None:
+                digest.update(b")")
+                continue
             if node.type in ("comment", "line_comment", "block_comment"):
                 continue
             if node.child_count == 0 or node.type in ("string", "string_literal"):
                 digest.update((node.text or b"") + b"\x1f")
                 continue
+            digest.update(b"(" + node.type.encode() + b"\x1f")
+            stack.append(None)
             stack.extend(reversed(node.children))
     return digest.hexdigest()
 

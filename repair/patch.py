@@ -134,9 +134,11 @@ class Patch:
             for change in entry["changes"]:
                 try:
                     start, end = int(change["start"]), int(change["end"])
-                    replacement = str(change.get("replacement", ""))
+                    replacement = change["replacement"]
                 except (KeyError, TypeError, ValueError) as exc:
                     raise PatchError(f"bad change {change!r}: need integer 'start', 'end' and a 'replacement'") from exc
+                if not isinstance(replacement, str):
+                    raise PatchError(f"bad change {change!r}: 'replacement' must be a string (\"\" deletes the lines)")
                 if start < 1 or start > len(lines) + 1 or end > len(lines):
                     raise PatchError(f"lines {start}-{end} are outside {path} (it has {len(lines)} lines)")
                 old = tuple(lines[start - 1:end]) if end >= start else ()
@@ -157,7 +159,8 @@ class Patch:
             if norm.split("/")[0] in (".git", SCRATCH_DIR):
                 raise PatchRefusedError(f"refused: {fp.path} is not a source file of the repository")
             if is_test_path is not None and is_test_path(norm):
-                raise PatchRefusedError(f"refused: {fp.path} is a test file; patches must not change tests")
+                raise PatchRefusedError(f"refused: {fp.path} is a test file (or decides how tests run); "
+                                        "patches must not change tests")
 
     def apply_to_texts(self, read: Callable[[str], str | None], relocate: bool = False) -> AppliedPatch:
         """Compute the patched contents of every file without writing anything."""

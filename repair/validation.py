@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from repair.containers.workspace import Workspace
 from repair.datasets.bug import Bug
-from repair.errors import PatchError, PatchRefusedError
+from repair.errors import PatchError, PatchRefusedError, WorkspaceError
 from repair.patch import Patch, content_key
 from repair.runners import TestReport, TestRunner, make_test_runner
 
@@ -62,6 +63,26 @@ class ValidationResult:
         }
 
 
+def resolve_in_workspace(workspace: Workspace, rel_path: str) -> str | None:
+    """`rel_path` with symlinks resolved, relative to the checkout; None when it resolves outside it."""
+    local_root = getattr(workspace, "root", None)
+    if isinstance(local_root, Path):
+        root = local_root.resolve()
+        real = (root / rel_path).resolve()
+        return real.relative_to(root).as_posix() if real == root or root in real.parents else None
+    # A container: `readlink -f` exists in GNU coreutils and busybox alike; a file a patch creates does
+    # not exist yet, so its folder is resolved instead.
+    root = workspace.path.rstrip("/")
+    parent, _, name = rel_path.rpartition("/")
+    for target, suffix in ((rel_path, ""), (parent or ".", f"/{name}")):
+        result = workspace.run(["readlink", "-f", target], timeout=30)
+        real = result.stdout.strip()
+        if result.ok and real:
+            real += suffix
+            return real[len(root) + 1:] if real.startswith(root + "/") else None
+    return None
+
+
 class PatchValidator:
     """Decides whether a patch is plausible for a bug, leaving the workspace as it found it.
 
@@ -91,10 +112,21 @@ class PatchValidator:
         try:
             parsed = Patch.parse(patch) if isinstance(patch, str) else patch
             parsed.check_paths(self.bug.is_test_path)
+            self._check_symlinks(parsed)
         except PatchError as exc:
             return ValidationResult("refused" if isinstance(exc, PatchRefusedError) else "apply-failed",
                                     message=str(exc))
         return parsed
+
+    def _check_symlinks(self, patch: Patch) -> None:
+        """Refuse a path that reaches a test file, or leaves the repository, through a symlink."""
+        for path in patch.changed_paths():
+            real = resolve_in_workspace(self.workspace, path)
+            if real is None:
+                raise PatchRefusedError(f"refused: {path} leads outside the repository through a symlink")
+            if real != path and self.bug.is_test_path(real):
+                raise PatchRefusedError(f"refused: {path} is a symlink to the test file {real}; "
+                                        "patches must not change tests")
 
     def validate(self, patch: Patch | str, full: bool = True) -> ValidationResult:
         """Validate `patch`; with `full=False` only the failing tests are run."""
@@ -110,6 +142,8 @@ class PatchValidator:
                 applied = parsed.apply(self.workspace, relocate=self.relocate)
             except PatchError as exc:
                 return ValidationResult("apply-failed", message=str(exc), seconds=time.monotonic() - start)
+            except WorkspaceError as exc:  # e.g. a path that leaves the workspace through a symlink
+                return ValidationResult("refused", message=f"refused: {exc}", seconds=time.monotonic() - start)
             key = content_key(applied.files) + (":full" if full else ":failing")
             if key in self.cache:
                 hit = self.cache[key]
@@ -141,12 +175,18 @@ class PatchValidator:
         # Stage 2: the whole suite. Fail fast only when the baseline's other tests were all green,
         # since an unrelated red test would otherwise stop the run at once.
         others_green = not [t for t in baseline.failing if t not in failing]
-        second = self.runner.run(fail_fast=self.fail_fast and others_green, build=False)
+        fail_fast = self.fail_fast and others_green
+        second = self.runner.run(fail_fast=fail_fast, build=False)
         tests_run += len(second.results)
-        regressions = [t for t in baseline.passing if t in second.results and second.results[t].status.failed]
-        if second.timed_out and not regressions:
-            regressions = [t for t in second.failing if t not in baseline.failing]
-        details = {t: second.results[t].message for t in regressions}
+        stopped_early = fail_fast and bool(second.failing)
+        # A test that passed before and did not run at all (a collection error, a crashed run) is broken too.
+        regressions = [t for t in baseline.passing
+                       if (t in second.results and second.results[t].status.failed)
+                       or (t not in second.results and not stopped_early)]
+        # So is a failure the baseline never had, such as a module that no longer imports.
+        regressions += [t for t in second.failing if t not in baseline.results and t not in regressions]
+        details = {t: second.results[t].message if t in second.results else "did not run (was it collected?)"
+                   for t in regressions}
         status = "not-plausible" if regressions else "plausible"
         return ValidationResult(status, regressions=regressions, failure_details=details, fixed=failing,
                                 tests_run=tests_run)

@@ -127,3 +127,14 @@ def test_patches_that_add_files_take_the_plain_path(demo_checkout: Checkout) -> 
         assert refused.status == "refused"
     finally:
         fast.close()
+
+
+def test_syntax_key_sees_python_indentation_but_not_comments() -> None:
+    from repair.fast_validation import syntax_key
+
+    after_loop = "def f(xs):\n    for x in xs:\n        if x:\n            return False\n    return True\n"
+    in_loop = after_loop.replace("\n    return True", "\n        return True")
+    commented = after_loop.replace("for x in xs:", "for x in xs:  # each item")
+    commented = commented.replace("\n    return", "\n\n    return")
+    assert syntax_key({"m.py": after_loop}) != syntax_key({"m.py": in_loop})
+    assert syntax_key({"m.py": after_loop}) == syntax_key({"m.py": commented})

@@ -92,3 +92,23 @@ def test_test_files_are_refused() -> None:
 def test_garbage_is_a_clear_error() -> None:
     with pytest.raises(PatchError, match="not a unified diff"):
         Patch.parse("please fix the bug")
+
+
+def test_line_edit_replacement_must_be_text() -> None:
+    with pytest.raises(PatchError, match="must be a string"):
+        Patch.from_line_edits([{"file": "m.py", "changes": [{"start": 2, "end": 2, "replacement": 5}]}],
+                              lambda p: SOURCE)
+    with pytest.raises(PatchError, match="need integer"):
+        Patch.from_line_edits([{"file": "m.py", "changes": [{"start": 2, "end": 2}]}], lambda p: SOURCE)
+
+
+def test_test_configuration_is_refused_like_tests() -> None:
+    from repair.datasets.bug import DEFAULT_TEST_PATTERNS, Bug
+    from repair.runners import TestSetup
+
+    bug = Bug("local:x", "local", "python", TestSetup("pytest"))
+    assert bug.test_patterns == DEFAULT_TEST_PATTERNS
+    for path in ("pytest.ini", "sub/pyproject.toml", "sitecustomize.py", "x.pth", "pom.xml", "tox.ini"):
+        diff = f"--- a/{path}\n+++ b/{path}\n@@ -1 +1 @@\n-a\n+b\n"
+        with pytest.raises(PatchRefusedError):
+            Patch.parse(diff).check_paths(bug.is_test_path)

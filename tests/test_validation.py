@@ -87,3 +87,55 @@ def _hunks(old: str, new: str) -> list[str]:
     import difflib
 
     return list(difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True), n=3))[2:]
+
+
+def _local_bug(tmp_path, files: dict[str, str]) -> CheckedOutBug:
+    import subprocess
+
+    from repair.datasets import DatasetOptions
+
+    repo = tmp_path / "repo"
+    for name, text in files.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text)
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    return check_out(f"local:{repo}", DatasetOptions(test_cmd="pytest -q"))
+
+
+def test_a_patch_that_breaks_collection_of_other_tests_is_not_plausible(tmp_path) -> None:
+    checked = _local_bug(tmp_path, {
+        "calc.py": "def add(a, b):\n    return a - b\n",
+        "helper.py": "def one():\n    return 1\n",
+        "test_calc.py": "from calc import add\n\ndef test_add():\n    assert add(2, 2) == 4\n",
+        "test_other.py": "from helper import one\n\ndef test_one():\n    assert one() == 1\n",
+    })
+    try:
+        validator = PatchValidator(checked.workspace, checked.bug, checked.runner, baseline=checked.baseline)
+        patch = ("--- a/calc.py\n+++ b/calc.py\n@@ -1,2 +1,2 @@\n def add(a, b):\n"
+                 "-    return a - b\n+    return a + b\n"
+                 "--- a/helper.py\n+++ /dev/null\n@@ -1,2 +0,0 @@\n-def one():\n-    return 1\n")
+        result = validator.validate(patch)
+        assert result.status == "not-plausible"
+        assert any(r.startswith("test_other.py") for r in result.regressions)
+    finally:
+        checked.close()
+
+
+def test_a_symlink_to_a_test_file_is_refused(tmp_path) -> None:
+    checked = _local_bug(tmp_path, {
+        "calc.py": "def add(a, b):\n    return a - b\n",
+        "tests/test_calc.py": "from calc import add\n\ndef test_add():\n    assert add(2, 2) == 5\n",
+    })
+    try:
+        (tmp_path / "link").mkdir()
+        ws_root = checked.workspace.path
+        import os
+
+        os.symlink("tests/test_calc.py", f"{ws_root}/checks.py")
+        validator = PatchValidator(checked.workspace, checked.bug, checked.runner, baseline=checked.baseline)
+        patch = ("--- a/checks.py\n+++ b/checks.py\n@@ -4 +4 @@\n-    assert add(2, 2) == 5\n"
+                 "+    assert add(2, 2) == 0\n")
+        result = validator.validate(patch)
+        assert result.status == "refused" and "symlink to the test file" in result.message
+    finally:
+        checked.close()

@@ -24,6 +24,8 @@ def patch_from_args(args: dict[str, Any], ctx: ToolContext) -> Patch:
     """The patch in `args`: `changes` (edit list) or `diff` (unified diff / SEARCH/REPLACE text)."""
     edits = args.get("changes", args.get("changes_dicts"))
     diff = args.get("diff", args.get("patch"))
+    if isinstance(diff, str) and diff.strip() and not edits:
+        return Patch.parse(diff)
     if edits is not None:
         if isinstance(edits, dict):
             edits = [edits]
