@@ -11,6 +11,7 @@ from repair.containers.local import LocalWorkspace
 from repair.containers.workspace import Workspace
 from repair.datasets.bug import Bug, Dataset
 from repair.datasets.registry import DatasetOptions, resolve_bug
+from repair.errors import WorkspaceError
 from repair.runners import TestReport, TestRunner, make_test_runner
 
 
@@ -30,6 +31,8 @@ class CheckedOutBug:
 
 def make_workspace(backend: str = "local", workdir: Path | None = None, bug: Bug | None = None) -> Workspace:
     """An empty workspace of the chosen backend (`local`, or `docker` when available)."""
+    if backend not in ("local", "docker"):
+        raise WorkspaceError(f"unknown backend '{backend}': use local or docker")
     if backend == "docker":
         from repair.containers import docker_backend
 

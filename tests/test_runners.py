@@ -121,3 +121,9 @@ def test_maven_surefire_run_is_read_back_per_test(tmp_path: Path) -> None:
         assert "expected:<5> but was:<3>" in report.results["calc.CalcTest::maxOfTwo"].message
         only = runner.run(tests=["calc.CalcTest::addTwo"])
         assert list(only.results) == ["calc.CalcTest::addTwo"]
+
+
+def test_pytest_options_keep_their_values() -> None:
+    setup = setup_from_command("pytest -q -k add tests/test_calc.py --tb short -x -p no:warnings")
+    assert setup.test_files == ("tests/test_calc.py",)
+    assert setup.extra_args == ("-k", "add", "--tb", "short", "-p", "no:warnings")

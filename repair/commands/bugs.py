@@ -18,7 +18,8 @@ from repair.cli_app import (
     console,
 )
 from repair.datasets.registry import DatasetOptions, dataset_names, open_dataset
-from repair.errors import RepairError
+from repair.errors import PatchError, RepairError
+from repair.patch import Patch
 from repair.runners import TestReport
 from repair.validation import PatchValidator
 
@@ -91,6 +92,22 @@ def test(
         checked.close()
 
 
+def read_patch_file(path: Path) -> Patch:
+    """Parse a patch file (unified diff or SEARCH/REPLACE blocks); a RepairError says what is wrong with it."""
+    if not path.is_file():
+        raise RepairError(f"patch file {path} does not exist")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise RepairError(f"patch file {path} is not UTF-8 text") from None
+    if not text.strip():
+        raise RepairError(f"patch file {path} is empty")
+    try:
+        return Patch.parse(text)
+    except PatchError as exc:
+        raise RepairError(f"patch file {path}: {exc}") from None
+
+
 @app.command("validate")
 def validate(
     bug: str | None = typer.Argument(None, help="Bug id; or use --repo with --test-cmd."),
@@ -100,16 +117,18 @@ def validate(
     quixbugs_root: str | None = QuixBugsRootOption,
 ) -> None:
     """Apply a patch in a workspace and judge it: plausible or not (the original checkout is untouched)."""
-    if not patch.is_file():
-        raise RepairError(f"patch file {patch} does not exist")
+    parsed = read_patch_file(patch)  # bad input fails now, before any checkout or test run
     checked = check_out(bug_id_from(bug, repo), DatasetOptions(quixbugs_root, test_cmd))
     try:
         validator = PatchValidator(checked.workspace, checked.bug, checked.runner, baseline=checked.baseline)
-        result = validator.validate(patch.read_text())
+        result = validator.validate(parsed)
     finally:
         checked.close()
     if result.plausible:
         console.print(f"[green]plausible[/green] ({len(result.fixed)} failing tests fixed, {result.seconds:.1f}s)")
         return
-    console.print(f"[red]not plausible[/red]: {result.describe()}")
+    text = result.describe()
+    if not text.startswith("not plausible"):
+        text = f"not plausible: {text}"
+    console.print("[red]not plausible[/red]" + text[len("not plausible"):], highlight=False)
     raise typer.Exit(1)

@@ -44,6 +44,35 @@ def make_test_runner(workspace: Workspace, setup: TestSetup) -> TestRunner:
     return CommandRunner(workspace, setup)
 
 
+# pytest options whose value is the next argument (`-k add`, `--tb short`): the value is not a test path.
+_PYTEST_VALUE_OPTIONS = {
+    "-k", "-m", "-c", "-p", "-W", "-o", "-n", "-r", "--tb", "--rootdir", "--maxfail", "--deselect", "--ignore",
+    "--ignore-glob", "--confcutdir", "--basetemp", "--durations", "--import-mode", "--timeout", "--log-level",
+    "--junitxml", "--junit-xml", "--cov", "--cov-report", "--override-ini", "--capture", "--color",
+}
+# Verbosity and fail-fast are ours to set per run.
+_PYTEST_DROPPED = {"-q", "-x", "-v", "-vv", "-qq", "--quiet", "--verbose", "--exitfirst"}
+
+
+def split_pytest_args(args: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(test paths, options in their order with their values) of a pytest command line."""
+    files: list[str] = []
+    opts: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg.startswith("-"):
+            if arg not in _PYTEST_DROPPED:
+                opts.append(arg)
+                if arg in _PYTEST_VALUE_OPTIONS and i + 1 < len(args):
+                    opts.append(args[i + 1])
+                    i += 1
+        else:
+            files.append(arg)
+        i += 1
+    return tuple(files), tuple(opts)
+
+
 def setup_from_command(command: str, per_test_timeout: float = 10.0, total_timeout: float = 600.0) -> TestSetup:
     """Recognise pytest, Maven and Gradle commands (to get per-test results); anything else runs as is."""
     argv = shlex.split(command)
@@ -51,9 +80,7 @@ def setup_from_command(command: str, per_test_timeout: float = 10.0, total_timeo
         raise ValueError("empty test command")
     head = argv[0].rsplit("/", 1)[-1]
     if head in ("pytest", "py.test") or argv[:3] in (["python", "-m", "pytest"], ["python3", "-m", "pytest"]):
-        rest = argv[1:] if head in ("pytest", "py.test") else argv[3:]
-        files = tuple(a for a in rest if not a.startswith("-"))
-        opts = tuple(a for a in rest if a.startswith("-") and a not in ("-q", "-x", "-v"))
+        files, opts = split_pytest_args(argv[1:] if head in ("pytest", "py.test") else argv[3:])
         return TestSetup("pytest", test_files=files, extra_args=opts,
                          per_test_timeout=per_test_timeout, total_timeout=total_timeout)
     if head == "mvn":
