@@ -75,24 +75,29 @@ class ResultsLog:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def load(self) -> dict[str, dict[str, Any]]:
-        """Finished bugs by id. A torn last line (the batch was killed while writing it) is cut off."""
+    def load(self, repair_torn_tail: bool = False) -> dict[str, dict[str, Any]]:
+        """Finished bugs by id. A torn last line (the batch was killed while writing it) is ignored, and
+        cut off the file only when `repair_torn_tail` (the resuming batch, which holds the batch lock)."""
         if not self.path.is_file():
             return {}
-        with self._locked("r+b") as handle:
+        with self._locked("r+b" if repair_torn_tail else "rb") as handle:
             data = handle.read()
             complete = data[: data.rfind(b"\n") + 1]
-            if len(complete) != len(data):
+            if repair_torn_tail and len(complete) != len(data) and not _is_record(data[len(complete):]):
                 handle.truncate(len(complete))
                 os.fsync(handle.fileno())
+        if len(complete) != len(data) and _is_record(data[len(complete):]):
+            complete = data  # a whole record that only lacks its newline
         records: dict[str, dict[str, Any]] = {}
-        for number, line in enumerate(complete.decode("utf-8").splitlines(), start=1):
+        for number, line in enumerate(complete.decode("utf-8", errors="replace").splitlines(), start=1):
             if not line.strip():
                 continue
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise RepairError(f"{self.path}:{number} is not JSON ({exc}); fix or remove that line") from exc
+            if not isinstance(record, dict) or not isinstance(record.get("bug"), str):
+                raise RepairError(f"{self.path}:{number} is not a batch result (an object with a 'bug')")
             records.setdefault(record["bug"], record)
         return records
 
@@ -112,6 +117,14 @@ class ResultsLog:
                 yield handle
             finally:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _is_record(tail: bytes) -> bool:
+    try:
+        record = json.loads(tail.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    return isinstance(record, dict) and "bug" in record
 
 
 def read_results(out: Path) -> list[dict[str, Any]]:
@@ -244,6 +257,10 @@ def run_batch(options: BatchOptions, console: Console | None = None) -> BatchOut
     if options.workers < 1:
         raise RepairError("--workers must be at least 1")
     console = console or Console(stderr=True)
+    dataset = open_dataset(options.dataset, DatasetOptions(quixbugs_root=options.quixbugs_root))
+    selected = select_bugs([b.id for b in dataset.list_bugs()], options.bugs)
+    if not selected:
+        raise RepairError(f"--bugs {options.bugs!r} selects no bug of {options.dataset}")
     out = Path(options.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     lock = (out / LOCK_FILE).open("w")
@@ -252,20 +269,21 @@ def run_batch(options: BatchOptions, console: Console | None = None) -> BatchOut
     except BlockingIOError:
         lock.close()
         raise RepairError(f"another batch is running in {out}") from None
+    # SIGTERM (a CI cancel, `timeout`) unwinds like Ctrl-C, so workers are stopped and cleaned up.
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
-        return _run_locked(options, out, console)
+        return _run_locked(options, out, console, selected)
     finally:
+        signal.signal(signal.SIGTERM, previous)
         lock.close()
 
 
-def _run_locked(options: BatchOptions, out: Path, console: Console) -> BatchOutcome:
+def _run_locked(options: BatchOptions, out: Path, console: Console, selected: list[str]) -> BatchOutcome:
     log = ResultsLog(out / RESULTS_FILE)
-    done = log.load()
+    done = log.load(repair_torn_tail=True)
     if done and not options.resume:
         raise RepairError(f"{out} already holds {len(done)} results: pass --resume to continue it, "
                           "or choose another --out")
-    dataset = open_dataset(options.dataset, DatasetOptions(quixbugs_root=options.quixbugs_root))
-    selected = select_bugs([b.id for b in dataset.list_bugs()], options.bugs)
     (out / OPTIONS_FILE).write_text(json.dumps(asdict(options), indent=2))
     pending = [b for b in selected if b not in done]
     skipped = [b for b in selected if b in done]
@@ -309,9 +327,9 @@ def _run_locked(options: BatchOptions, out: Path, console: Console) -> BatchOutc
 
 # -- the worker process -------------------------------------------------------------------------------------
 def _die_with_parent() -> None:
-    """Ask Linux to SIGKILL this worker when the batch process dies, so none is orphaned."""
+    """Ask Linux to SIGTERM this worker when the batch process dies: it cleans up its workspace and exits."""
     with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
 
 
 def _terminate(signum: int, frame: object) -> None:

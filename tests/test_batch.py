@@ -54,7 +54,9 @@ def test_results_log_cuts_a_torn_last_line(tmp_path: Path) -> None:
     log.append({"bug": "demo:a", "status": "plausible"})
     with (tmp_path / RESULTS_FILE).open("a") as handle:  # what a kill in the middle of a write leaves
         handle.write('{"bug": "demo:b", "sta')
-    assert list(log.load()) == ["demo:a"]
+    assert list(log.load()) == ["demo:a"]  # readers skip the torn line and leave the file alone
+    assert (tmp_path / RESULTS_FILE).read_text().endswith('"sta')
+    assert list(log.load(repair_torn_tail=True)) == ["demo:a"]  # the resuming batch cuts it off
     log.append({"bug": "demo:b", "status": "failed"})
     assert [r["bug"] for r in results(tmp_path)] == ["demo:a", "demo:b"]
 
