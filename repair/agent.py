@@ -87,6 +87,8 @@ class Agent:
     def run(self) -> AgentResult:
         """Cycle until goal_accomplished, a budget runs out, or the model keeps answering malformed."""
         self._start = time.monotonic()
+        if self.budget.max_seconds is not None:
+            self.ctx.deadline = self._start + self.budget.max_seconds
         status, reason = "failed", ""
         try:
             while not self.ctx.fsm.done:

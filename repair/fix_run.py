@@ -102,6 +102,9 @@ def run_fix(options: FixOptions, model: Model | None = None, observer: AgentObse
     options = replace(options, strategy=options.resolved_strategy())
     model = model or make_model(options.model, options.base_url, load_prices(options.prices_file),
                                 all_plausible=options.all_plausible)
+    if options.strategy == "escalate" and getattr(model, "fsm_only", False):
+        raise RepairError(f"the {model.name} model drives RepairAgent's FSM agent only: use --strategy fsm, "
+                          "or an LLM (--model openai:NAME) for FixAgent's escalation")
     run_dir = run_dir or run_dir_for(options)
     started = time.monotonic()
     checked = check_out(options.bug_id, DatasetOptions(options.quixbugs_root, options.test_cmd),

@@ -44,3 +44,13 @@ def test_an_escalated_run_writes_reports_and_replays_to_the_same_patch(tmp_path:
     again = replay(outcome.run_dir)
     assert again.same, again.differences
     assert again.replay.summary["strategy"] == "escalate"
+
+
+def test_the_offline_engine_cannot_be_escalated() -> None:
+    with pytest.raises(RepairError, match="FSM agent only"):
+        run_fix(FixOptions("demo:is_sorted", model="offline", strategy="escalate"))
+
+
+def test_an_unknown_backend_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(RepairError, match="unknown backend"):
+        run_fix(FixOptions("demo:is_sorted", backend="nope", runs_dir=str(tmp_path)))

@@ -77,6 +77,7 @@ class ToolContext:
     model: Model | None = None  # for generate_method_body
     options: ToolOptions = field(default_factory=ToolOptions)
     baseline: TestReport | None = None  # the buggy version's full test report, when known
+    deadline: float | None = None  # time.monotonic() by which the run must end (--max-seconds)
 
     def failing_report(self) -> TestReport:
         """The failing tests' report on the buggy code (run once, then kept)."""

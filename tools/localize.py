@@ -1,8 +1,7 @@
-"""run_fault_localization: the FL package when it is installed, else stack traces; perfect FL on request."""
+"""run_fault_localization: spectrum-based FL with stack traces (repair.fault_localization); perfect FL on request."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,9 +10,6 @@ from repair.tools.base import ToolContext, ToolResult, bounded, schema
 from repair.syntax import definitions, enclosing_method, language_of
 
 TOP_N = 10
-# Java frames `at pkg.Cls.method(File.java:12)` and Python frames `path/file.py:12: ...` / `File "x.py", line 12`.
-_JAVA_FRAME = re.compile(r"at [\w$.]+\(([\w$]+\.java):(\d+)\)")
-_PY_FRAME = re.compile(r"([\w./-]+\.py)(?::(\d+)|\", line (\d+))")
 
 
 @dataclass(frozen=True)
@@ -40,37 +36,17 @@ def perfect_suspects(ctx: ToolContext) -> list[Suspect]:
             for loc in ctx.bug.buggy_locations]
 
 
-def package_suspects(ctx: ToolContext) -> list[Suspect] | None:
-    """Spectrum-based FL from `repair.fault_localization`, or None while that package is not there."""
+def localizer_suspects(ctx: ToolContext, use_coverage: bool = True) -> list[Suspect] | None:
+    """The FL package's ranking (coverage spectrum + stack traces), or None when it fails."""
+    from repair.fault_localization import FaultLocalizer
+
     try:
-        from repair.fault_localization import FaultLocalizer
-    except ImportError:
-        return None
-    try:
-        found = FaultLocalizer(formula=ctx.options.fl_formula, perfect=False).localize(
+        found = FaultLocalizer(formula=ctx.options.fl_formula, perfect=False, use_coverage=use_coverage).localize(
             ctx.bug, ctx.workspace, runner=ctx.runner, baseline=ctx.baseline)
     except Exception:  # noqa: BLE001 - coverage FL failing (no JaCoCo, a crash) must not end the run
         return None
-    return [Suspect(s.file, s.line, s.method or "?", float(s.score), ctx.options.fl_formula) for s in found]
-
-
-def stack_trace_suspects(ctx: ToolContext) -> list[Suspect]:
-    """Frames of the project's own (non-test) files in the failing tests' traces, most frequent first."""
-    report = ctx.failing_report()
-    files = ctx.workspace.list_files((".java", ".py"))
-    counts: dict[tuple[str, int], int] = {}
-    for test in ctx.bug.failing_tests:
-        result = report.results.get(test)
-        trace = f"{result.message}\n{result.trace}" if result else ""
-        for match in [*_JAVA_FRAME.finditer(trace), *_PY_FRAME.finditer(trace)]:
-            name, line = match.group(1), int(next((g for g in match.groups()[1:] if g), "0"))
-            paths = [f for f in files if f == name or f.endswith("/" + name.split("/")[-1])]
-            for path in paths[:1]:
-                if not ctx.bug.is_test_path(path):
-                    counts[(path, line)] = counts.get((path, line), 0) + 1
-    total = max(sum(counts.values()), 1)
-    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
-    return [Suspect(p, ln, method_at(ctx, p, ln), n / total, "stack trace") for (p, ln), n in ranked]
+    label = f"{ctx.options.fl_formula} + stack traces" if use_coverage else "stack traces"
+    return [Suspect(s.file, s.line, s.method or "?", float(s.score), label) for s in found]
 
 
 class RunFaultLocalization:
@@ -83,9 +59,9 @@ class RunFaultLocalization:
         if ctx.options.perfect_fl and ctx.bug.buggy_locations:
             suspects = perfect_suspects(ctx)
         if suspects is None:
-            suspects = package_suspects(ctx)
-        if not suspects:
-            suspects = stack_trace_suspects(ctx)
+            suspects = localizer_suspects(ctx)
+        if not suspects:  # coverage could not be collected: the stack traces alone may still point somewhere
+            suspects = localizer_suspects(ctx, use_coverage=False)
         if not suspects:
             files = ", ".join(ctx.bug.program_files) or "(unknown)"
             return ToolResult(f"fault localization found no suspicious line in the traces; the program under "

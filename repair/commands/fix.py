@@ -50,8 +50,10 @@ def print_outcome(outcome: FixOutcome) -> None:
                       f"patch from level {level if level else '-'}", highlight=False)
     if summary.get("search"):
         search = summary["search"]
-        console.print("offline search: " + ", ".join(f"{k} {v}" for k, v in search.items()
-                                                      if isinstance(v, int | float)), highlight=False)
+        counts = ", ".join(f"{search[k]} {k}" for k in ("generated", "compiled", "tested", "plausible") if k in search)
+        times = ", ".join(f"{k.removesuffix('_seconds')} {search[k]:.1f}s"
+                          for k in ("generation_seconds", "compilation_seconds", "test_seconds") if k in search)
+        console.print(f"offline search: {counts}; {times}", highlight=False)
     color = "green" if summary["status"] == "plausible" else "red"
     console.print(f"[{color}]{summary['status']}[/] — {summary['reason']}; {summary['cycles']} cycles, "
                   f"{summary['tokens']['prompt'] + summary['tokens']['completion']} tokens, "

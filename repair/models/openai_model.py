@@ -46,6 +46,13 @@ class OpenAIModel:
         # Local OpenAI-compatible servers accept any key; the client insists on one.
         self._client = openai.OpenAI(api_key=key or "not-needed", base_url=base_url, max_retries=0,
                                      timeout=timeout_s)
+        self.timeout_s = timeout_s
+        self._ctx: Any = None
+
+    def bind(self, ctx: Any) -> None:
+        """Keep the run's tool context: its deadline bounds every request, so a slow server cannot
+        outlast the time budget."""
+        self._ctx = ctx
 
     def __repr__(self) -> str:
         return f"OpenAIModel(name={self.name!r}, base_url={self.base_url!r})"
@@ -55,6 +62,8 @@ class OpenAIModel:
         if tools and self.native_tools:
             request["tools"] = tools
         response = self._create(request)
+        if not hasattr(response, "choices") or not hasattr(response, "usage"):
+            raise ModelUnavailableError(f"model {self.name}: the server's reply is not an OpenAI chat completion")
         usage = priced(self.name, getattr(response.usage, "prompt_tokens", 0) or 0,
                        getattr(response.usage, "completion_tokens", 0) or 0, self.prices)
         if not response.choices:
@@ -79,8 +88,25 @@ class OpenAIModel:
 
     def _create(self, request: dict[str, Any]) -> Any:
         for attempt in range(self.max_retries + 1):
+            deadline = getattr(self._ctx, "deadline", None)
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 1:
+                raise ModelUnavailableError(f"model {self.name}: the time budget is spent")
+            timeout = self.timeout_s if left is None else min(self.timeout_s, left)
             try:
-                return self._client.chat.completions.create(**request)
+                return self._client.chat.completions.create(**request, timeout=timeout)
+            except openai.BadRequestError as exc:
+                if "tools" not in request:
+                    raise ModelUnavailableError(f"model {self.name}: {self._describe(exc)}") from None
+                # Many local servers reject `tools`; the prompt describes the tools and the JSON reply
+                # format anyway, so go on without native tool calls for the rest of the run.
+                log.info("model %s: %s with native tools; falling back to JSON replies", self.name,
+                         self._describe(exc))
+                self.native_tools = False
+                request.pop("tools")
+            except (json.JSONDecodeError, openai.APIResponseValidationError, TypeError) as exc:
+                raise ModelUnavailableError(f"model {self.name}: the server's reply is not an OpenAI chat "
+                                            f"completion ({type(exc).__name__})") from None
             except (openai.RateLimitError, openai.InternalServerError, openai.APIConnectionError) as exc:
                 if attempt == self.max_retries:
                     raise ModelUnavailableError(f"model {self.name}: {self._describe(exc)} after "

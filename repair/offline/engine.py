@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -46,6 +47,9 @@ class _Line:
 
 class OfflineEngine:
     """Deterministic template-based repair behind the `Model` protocol; needs no network and no key."""
+
+    # It answers the FSM agent's states, not FixAgent's free-text prompts (see fix_run).
+    fsm_only = True
 
     def __init__(self, budget: SearchBudget | None = None, all_plausible: bool | None = None,
                  name: str = "offline") -> None:
@@ -149,7 +153,10 @@ class OfflineEngine:
         baseline = ctx.validator.baseline()
         validator = FastPatchValidator(ctx.workspace, prescreen_bug(ctx.bug, baseline), baseline=baseline)
         try:
-            outcome = search(ctx.workspace, self._locations(), validator, self.budget,
+            budget = self.budget
+            if ctx.deadline is not None:  # --max-seconds bounds the search inside one write_fix turn too
+                budget = replace(budget, max_seconds=max(1.0, min(budget.max_seconds, ctx.deadline - time.monotonic())))
+            outcome = search(ctx.workspace, self._locations(), validator, budget,
                              all_plausible=self.all_plausible, is_test_path=ctx.bug.is_test_path,
                              skip=self._tried)
         finally:

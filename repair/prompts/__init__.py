@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from repair.models.reply_format import REPLY_FORMAT
 from repair.tools.base import Tool, ToolContext
@@ -54,6 +55,25 @@ def gathered(observations: list[Observation], budget: int = GATHERED_BUDGET_CHAR
     return "\n\n".join(reversed(kept)) or "(nothing yet)"
 
 
+HYPOTHESIS_CHARS = 1_000
+LAST_RESULT_CHARS = 6_000
+ATTEMPTS_IN_FULL = 5  # the latest fixes tried keep their diff; older ones shrink to one line
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + f" [... {len(text) - limit} more characters]"
+
+
+def describe_attempts(attempts: list[Any]) -> str:
+    """Fixes tried, the latest with their diffs, older ones as one line each, so the prompt stays bounded."""
+    lines = []
+    first_full = len(attempts) - ATTEMPTS_IN_FULL
+    for i, a in enumerate(attempts, start=1):
+        summary = _cut(a.summary, 300)
+        lines.append(f"{i}. {a.status}: {summary}" + (f"\n{a.diff.strip()[:800]}" if i > first_full else ""))
+    return "\n".join(lines) or "(none)"
+
+
 def pinned(handover: list[str], budget: int = GATHERED_BUDGET_CHARS // 2) -> str:
     """Earlier stages' findings, cut to their own budget; empty when there are none."""
     if not handover:
@@ -68,14 +88,14 @@ def state_prompt(ctx: ToolContext, tools: list[Tool], observations: list[Observa
                  budget: str) -> str:
     """The dynamic part of the prompt for the current cycle."""
     bug = ctx.bug
-    attempts = "\n".join(f"{i}. {a.status}: {a.summary}\n{a.diff.strip()[:800]}"
-                         for i, a in enumerate(ctx.memory.attempts, start=1)) or "(none)"
+    attempts = describe_attempts(ctx.memory.attempts)
     return template("state").format(
         bug_line=f"{bug.id} ({bug.language}); program files: {', '.join(bug.program_files) or '(unknown)'}",
         failing_tests=", ".join(bug.failing_tests[:20]) or "(unknown)",
         state=ctx.fsm.state.value, state_goal=ctx.fsm.goal(), tools=describe_tools(tools),
-        hypothesis=ctx.memory.hypothesis or "(none)", discarded="; ".join(ctx.memory.discarded) or "(none)",
+        hypothesis=_cut(ctx.memory.hypothesis or "(none)", HYPOTHESIS_CHARS),
+        discarded="; ".join(_cut(h, 200) for h in ctx.memory.discarded[-10:]) or "(none)",
         attempts=attempts, gathered=pinned(ctx.memory.handover) + gathered(observations),
-        last=last or "(none: this is the first cycle)",
+        last=_cut(last, LAST_RESULT_CHARS) if last else "(none: this is the first cycle)",
         budget=budget,
     )
