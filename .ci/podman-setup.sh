@@ -104,7 +104,14 @@ _repair_podman_setup() (
     fi
 )
 
-if _repair_podman_setup; then
+# A plain call, not `if _repair_podman_setup` or `... || ...`: bash ignores `set -e` inside a function
+# that is part of a condition, so a failed step would still report success.
+_repair_saved_opts="$(set +o)"
+set +e
+_repair_podman_setup
+_repair_podman_status=$?
+eval "$_repair_saved_opts"
+if [ "$_repair_podman_status" = 0 ] && podman image exists "${REPAIR_TEST_IMAGE:-localhost/repair-runtime:latest}"; then
     export CONTAINERS_CONF="${REPAIR_PODMAN_STATE:-/tmp/repair-podman}/containers.conf"
     export DOCKER_HOST="unix://${REPAIR_PODMAN_SOCK:-/tmp/podman.sock}"
     echo "podman-setup: ready. In another shell:"
