@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -52,19 +50,8 @@ def check_out(bug_id: str, options: DatasetOptions | None = None, workdir: Path 
         if discover_failing and not bug.failing_tests:
             checked.baseline = runner.run()
             checked.bug = replace(bug, failing_tests=checked.baseline.failing)
-            _remember_failing(checked.bug)
         return checked
     except BaseException:
         workspace.close()
         raise
 
-
-def _remember_failing(bug: Bug) -> None:
-    # Kept for reports and batch runs; the source of truth stays the buggy version's own run.
-    cache = Path(os.environ.get("REPAIR_CACHE_DIR", Path.home() / ".cache" / "repair")) / "failing-tests"
-    try:
-        cache.mkdir(parents=True, exist_ok=True)
-        safe = bug.id.replace("/", "_").replace(":", "__")
-        (cache / f"{safe}.json").write_text(json.dumps(bug.failing_tests, indent=1))
-    except OSError:
-        pass
