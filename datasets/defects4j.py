@@ -20,7 +20,7 @@ from repair.datasets.bug import Bug
 
 from repair.errors import DatasetUnavailableError, UnknownBugError
 from repair.runners import register_command_runner
-from repair.runners.base import TestSetup
+from repair.runners.base import TestSetup, failed_build
 from repair.runners.report import TestReport, TestResult, TestStatus
 
 DEFECTS4J_IMAGE = "localhost/repair-defects4j:latest"
@@ -165,13 +165,9 @@ class Defects4JRunner:
 
     def run(self, tests: Sequence[str] | None = None, fail_fast: bool = False, build: bool = True) -> TestReport:
         start = time.monotonic()
+        if build and (failed := failed_build(self, start)):
+            return failed
         report = TestReport()
-        if build:
-            compiled = self.build()
-            if compiled is not None and not compiled.ok:
-                report.build_ok, report.build_output = False, compiled.output
-                report.seconds = time.monotonic() - start
-                return report
         outputs = []
         for target in list(tests) if tests else [None]:
             result = self._run_one(target, report)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
@@ -34,6 +35,14 @@ class TestSetup:
     extra_args: tuple[str, ...] = field(default_factory=tuple)
 
     __test__ = False
+
+
+def failed_build(runner: TestRunner, started: float) -> TestReport | None:
+    """Run the runner's build step: a report saying the build failed, or None when it succeeded."""
+    compiled = runner.build()
+    if compiled is None or compiled.ok:
+        return None
+    return TestReport(build_ok=False, build_output=compiled.output, seconds=time.monotonic() - started)
 
 
 class TestRunner(Protocol):

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from repair.containers.process import CommandResult
 from repair.containers.workspace import SCRATCH_DIR, Workspace
-from repair.runners.base import TestSetup
+from repair.runners.base import TestSetup, failed_build
 from repair.runners.java_env import RUNNER_SOURCE, junit_classpath, require_jdk
 from repair.runners.report import TestReport, TestResult, TestStatus
 
@@ -62,14 +62,9 @@ class JUnit4Runner:
 
     def run(self, tests: Sequence[str] | None = None, fail_fast: bool = False, build: bool = True) -> TestReport:
         start = time.monotonic()
+        if build and (failed := failed_build(self, start)):
+            return failed
         report = TestReport()
-        if build:
-            compiled = self.build()
-            if compiled is not None and not compiled.ok:
-                report.build_ok = False
-                report.build_output = compiled.output
-                report.seconds = time.monotonic() - start
-                return report
         self._ensure_runner()
         targets = list(tests) if tests else list(self.setup.test_classes)
         report.output, report.timed_out = self._run_targets(targets, fail_fast, report)
