@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from repair.checkout import check_out
+from repair.checkout import CheckedOutBug, check_out
 from repair.containers.process import CommandResult, run_process
 from repair.datasets.bug import Bug
 from repair.datasets.local import detect_test_command
@@ -116,10 +116,21 @@ def run_ci(options: CiOptions, env: Mapping[str, str] | None = None, say: Say = 
 def _repair_and_propose(options: CiOptions, root: Path, out: Path, test_cmd: str, event: Mapping[str, Any],
                         env: Mapping[str, str], client: GitHubClient | None, say: Say) -> CiOutcome:
     """Steps 3 to 6; the token is out of the environment, and only `client` and `env` hold it."""
-    secrets = [env.get("GITHUB_TOKEN", ""), env.get("OPENAI_API_KEY", "")]
     say(f"reproducing the failure: {test_cmd}")
     with hidden_env(MODEL_KEY_VARS):
-        bug, baseline = reproduce(root, test_cmd)
+        checked = reproduce(root, test_cmd)
+    try:
+        return _repair_reproduced(options, root, out, test_cmd, event, env, client, say, checked)
+    finally:
+        checked.close()
+
+
+def _repair_reproduced(options: CiOptions, root: Path, out: Path, test_cmd: str, event: Mapping[str, Any],
+                       env: Mapping[str, str], client: GitHubClient | None, say: Say,
+                       checked: CheckedOutBug) -> CiOutcome:
+    """Steps 4 to 6, in the workspace where the failure was reproduced (the tests are not run again)."""
+    secrets = [env.get("GITHUB_TOKEN", ""), env.get("OPENAI_API_KEY", "")]
+    bug, baseline = checked.bug, checked.baseline or TestReport()
     unreproduced = judge_baseline(baseline, test_cmd, workflow_failed(event), out)
     if unreproduced is not None:
         return _finish(unreproduced, {"test_command": test_cmd, "baseline": baseline.summary()}, env)
@@ -131,7 +142,7 @@ def _repair_and_propose(options: CiOptions, root: Path, out: Path, test_cmd: str
     fix_options = FixOptions(bug_id=f"local:{root}", model=options.model, base_url=options.base_url,
                              max_seconds=options.max_minutes * 60, runs_dir=str(out / "runs"), test_cmd=test_cmd)
     with hidden_env(MODEL_KEY_VARS):
-        fixed = run_fix(fix_options, model=model, run_dir=out / "runs" / run_id)
+        fixed = run_fix(fix_options, model=model, run_dir=out / "runs" / run_id, checked=checked)
     summary = fixed.summary
     record: dict[str, Any] = {
         "run_id": run_id, "test_command": test_cmd, "failing_tests": list(bug.failing_tests),
@@ -254,13 +265,12 @@ def failing_branch(env: Mapping[str, str], event: Mapping[str, Any], root: Path)
 
 
 # -- reproduce -----------------------------------------------------------------------------------------------
-def reproduce(root: Path, test_cmd: str) -> tuple[Bug, TestReport]:
-    """Run the tests once in a workspace copy of `root`: the bug with its failing tests, and the report."""
-    checked = check_out(f"local:{root}", DatasetOptions(test_cmd=test_cmd))
-    try:
-        return checked.bug, checked.baseline or TestReport()
-    finally:
-        checked.close()
+def reproduce(root: Path, test_cmd: str) -> CheckedOutBug:
+    """Run the tests once in a workspace copy of `root`: the bug with its failing tests and the report.
+
+    The caller closes the workspace; the agent works in it afterwards.
+    """
+    return check_out(f"local:{root}", DatasetOptions(test_cmd=test_cmd))
 
 
 def judge_baseline(baseline: TestReport, test_cmd: str, ci_failed: bool, out: Path) -> CiOutcome | None:

@@ -91,11 +91,13 @@ def make_context(checked: CheckedOutBug, options: ToolOptions | None = None) -> 
 
 
 def run_fix(options: FixOptions, model: Model | None = None, observer: AgentObserver | None = None,
-            run_dir: Path | None = None, escalation_config: EscalationConfig | None = None) -> FixOutcome:
+            run_dir: Path | None = None, escalation_config: EscalationConfig | None = None,
+            checked: CheckedOutBug | None = None) -> FixOutcome:
     """Repair `options.bug_id` in a fresh workspace with the FSM agent or FixAgent's escalation.
 
-    Writes trajectory.jsonl, result.json, patch.diff and the review reports; the user's files change
-    only with `apply`.
+    `checked` is a bug the caller already checked out (and closes itself), so that its baseline test run
+    is not repeated. Writes trajectory.jsonl, result.json, patch.diff and the review reports; the user's
+    files change only with `apply`.
     """
     if options.apply and not options.bug_id.startswith("local:"):
         raise RepairError("--apply writes the patch into your repository: use it with a local repo (--repo DIR)")
@@ -107,8 +109,10 @@ def run_fix(options: FixOptions, model: Model | None = None, observer: AgentObse
                           "or an LLM (--model openai:NAME) for FixAgent's escalation")
     run_dir = run_dir or run_dir_for(options)
     started = time.monotonic()
-    checked = check_out(options.bug_id, DatasetOptions(options.quixbugs_root, options.test_cmd),
-                        backend=options.backend)
+    owned = checked is None
+    if checked is None:
+        checked = check_out(options.bug_id, DatasetOptions(options.quixbugs_root, options.test_cmd),
+                            backend=options.backend)
     escalation: EscalationResult | None = None
     try:
         ctx = make_context(checked, ToolOptions(perfect_fl=options.perfect_fl))
@@ -121,7 +125,8 @@ def run_fix(options: FixOptions, model: Model | None = None, observer: AgentObse
             result = Agent(model, ctx, options.budget(), writer, observer).run()
         summary = _summary(checked, ctx, model, result, options, time.monotonic() - started, escalation)
     finally:
-        checked.close()
+        if owned:
+            checked.close()
     _write_artifacts(run_dir, summary, options)
     return FixOutcome(run_dir, result, summary, escalation)
 
