@@ -4,7 +4,10 @@ context to each test's node id."""
 from __future__ import annotations
 
 import dataclasses
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from repair.containers.workspace import SCRATCH_DIR, Workspace
@@ -34,37 +37,38 @@ def collect_python(runner: PytestRunner, workspace: Workspace, sources: SourceIn
     if not workspace.exists(DATA_FILE):
         raise FaultLocalizationError(
             "coverage.py wrote no data (is `coverage` installed where the tests run?): " + report.output[-300:])
-    # A LocalWorkspace's path is on this machine; a container's file is copied out first.
-    read_bytes = getattr(workspace, "read_bytes", None)
-    host_copy = None
-    if read_bytes is not None:
-        import tempfile
-
-        host_copy = tempfile.mkdtemp(prefix="repair-fl-")
-        data_path = f"{host_copy}/python.coverage"
-        with open(data_path, "wb") as fh:
-            fh.write(read_bytes(DATA_FILE))
-    data = CoverageData(basename=data_path)
-    data.read()
     by_test: dict[str, set[Line]] = {test_id: set() for test_id in report.results}
-    for measured in data.measured_files():
-        rel = sources.resolve(measured)
-        if rel is None:
-            continue
-        for line, contexts in data.contexts_by_lineno(measured).items():
-            for context in contexts:
-                # Parametrised ids share their node id up to "[", as the report has them.
-                if context in by_test:
-                    by_test[context].add((rel, line))
+    with _readable_here(workspace, data_path) as local_path:
+        data = CoverageData(basename=local_path)
+        data.read()
+        for measured in data.measured_files():
+            rel = sources.resolve(measured)
+            if rel is None:
+                continue
+            for line, contexts in data.contexts_by_lineno(measured).items():
+                for context in contexts:
+                    # Parametrised ids share their node id up to "[", as the report has them.
+                    if context in by_test:
+                        by_test[context].add((rel, line))
     matrix = CoverageMatrix(seconds=time.monotonic() - start, tool=f"coverage.py {_coverage_version()}")
     for test_id, result in report.results.items():
         matrix.add(TestCoverage(test_id, result.status.failed, frozenset(by_test[test_id]),
                                 result.trace or result.message))
-    if host_copy is not None:
-        import shutil
-
-        shutil.rmtree(host_copy, ignore_errors=True)
     return matrix
+
+
+@contextmanager
+def _readable_here(workspace: Workspace, data_path: str) -> Iterator[str]:
+    """The coverage data file as a path on this machine: a LocalWorkspace's own file, or a temporary
+    copy of a container's (removed afterwards, also on errors)."""
+    read_bytes = getattr(workspace, "read_bytes", None)
+    if read_bytes is None:
+        yield data_path
+        return
+    with tempfile.TemporaryDirectory(prefix="repair-fl-") as tmp:
+        local = Path(tmp) / "python.coverage"
+        local.write_bytes(read_bytes(DATA_FILE))
+        yield str(local)
 
 
 def _coverage_version() -> str:
