@@ -9,6 +9,7 @@ import subprocess
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 MAX_CAPTURE = 2_000_000  # bytes kept per stream; a runaway test must not eat the memory
 
@@ -35,7 +36,8 @@ class CommandResult:
         return self.stdout or self.stderr
 
 
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+def kill_process_group(proc: subprocess.Popen[Any]) -> None:
+    """SIGKILL `proc` and every process in its group (it must have started its own session)."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
 
@@ -72,16 +74,16 @@ def run_process(
         out, err = proc.communicate(stdin.encode() if stdin is not None else None, timeout=timeout)
     except subprocess.TimeoutExpired:
         timed_out = True
-        _kill_group(proc)
+        kill_process_group(proc)
         out, err = proc.communicate()
     except BaseException:
-        _kill_group(proc)
+        kill_process_group(proc)
         proc.wait()
         raise
     finally:
         # Background children that outlive a finished leader are killed too:
         # nothing a test starts may survive its run.
-        _kill_group(proc)
+        kill_process_group(proc)
     return CommandResult(
         returncode=proc.returncode if not timed_out else -signal.SIGKILL,
         stdout=_decode(out),

@@ -11,11 +11,12 @@ import contextlib
 import json
 import os
 import selectors
-import signal
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from repair.containers.process import kill_process_group
 
 
 class WorkerError(Exception):
@@ -103,8 +104,7 @@ class WorkerProcess:
         proc, self._proc = self._proc, None
         if proc is None:
             return
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
+        kill_process_group(proc)
         for stream in (proc.stdin, proc.stdout):
             if stream is not None:
                 with contextlib.suppress(OSError):
