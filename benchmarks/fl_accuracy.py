@@ -16,12 +16,11 @@ import statistics
 import time
 from dataclasses import dataclass
 
+from repair.checkout import check_out
 from repair.datasets.bug import Bug
 from repair.datasets.registry import DatasetOptions, open_dataset
-from repair.fault_localization import FaultLocalizer, Suspicious
-
-from repair.checkout import check_out
 from repair.errors import RepairError
+from repair.fault_localization import FaultLocalizer, Suspicious
 
 
 @dataclass

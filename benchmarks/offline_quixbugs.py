@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from repair.datasets.quixbugs import QuixBugsDataset
-
 from repair.errors import RepairError
 from repair.fix_run import FixOptions, run_fix
 from repair.offline import OfflineEngine

@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING, Any
 from repair.containers.git_state import GitBackedWorkspace, GitState, git_env
 from repair.containers.process import MAX_CAPTURE, CommandResult
 from repair.containers.workspace import SCRATCH_DIR
-
 from repair.errors import WorkspaceError
 
 if TYPE_CHECKING:

@@ -10,7 +10,6 @@ from pathlib import Path
 from repair.containers.git_state import GitBackedWorkspace, GitState, git_env
 from repair.containers.process import CommandResult, run_process
 from repair.containers.workspace import SCRATCH_DIR
-
 from repair.errors import WorkspaceError
 
 _COPY_IGNORE_NAMES = (".git", SCRATCH_DIR, "__pycache__", ".pytest_cache", "*.class")

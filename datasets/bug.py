@@ -7,7 +7,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 from repair.containers.workspace import Workspace
-
 from repair.runners.base import TestSetup
 
 

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from repair.containers.process import CommandResult
 from repair.containers.workspace import SCRATCH_DIR, Workspace
 from repair.datasets.bug import Bug
-
 from repair.errors import DatasetUnavailableError, UnknownBugError
 from repair.runners import register_command_runner
 from repair.runners.base import TestSetup, failed_build

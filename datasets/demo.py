@@ -9,7 +9,6 @@ from typing import Any
 from repair.containers.workspace import Workspace
 from repair.datasets.bug import Bug, Location
 from repair.datasets.quixbugs import QuixBugsLayout
-
 from repair.errors import UnknownBugError
 
 DEMO_ROOT = Path(__file__).resolve().parent / "demo_bugs"

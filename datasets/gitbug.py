@@ -18,7 +18,6 @@ from repair.containers.process import CommandResult
 from repair.containers.workspace import SCRATCH_DIR, Workspace
 from repair.datasets.bug import Bug
 from repair.datasets.defects4j import exclude_from_diffs
-
 from repair.errors import DatasetUnavailableError, UnknownBugError
 from repair.runners import register_command_runner
 from repair.runners.base import TestSetup

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from repair.containers.workspace import Workspace
 from repair.datasets.bug import Bug
-
 from repair.errors import RepairError, UnknownBugError
 from repair.runners import setup_from_command
 

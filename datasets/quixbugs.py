@@ -16,7 +16,6 @@ from pathlib import Path
 from repair.containers.process import run_process
 from repair.containers.workspace import Workspace
 from repair.datasets.bug import Bug, Location
-
 from repair.errors import DatasetUnavailableError, UnknownBugError
 from repair.runners.base import TestSetup
 

@@ -10,7 +10,6 @@ from repair.datasets.bug import Bug, Dataset
 from repair.datasets.demo import DemoDataset
 from repair.datasets.local import LocalDataset
 from repair.datasets.quixbugs import QuixBugsDataset
-
 from repair.errors import UnknownBugError
 
 

@@ -9,7 +9,6 @@ from repair.containers.workspace import SCRATCH_DIR, Workspace
 from repair.datasets.bug import Bug
 from repair.fault_localization.matrix import CoverageMatrix
 from repair.fault_localization.sources import SourceIndex
-
 from repair.runners import JUnit4Runner, PytestRunner, TestRunner
 
 CACHE_DIR = f"{SCRATCH_DIR}/fl-cache"

@@ -12,7 +12,6 @@ from pathlib import Path
 from repair.containers.workspace import SCRATCH_DIR, Workspace
 from repair.fault_localization.matrix import CoverageMatrix, Line, TestCoverage
 from repair.fault_localization.sources import SourceIndex
-
 from repair.runners.java_env import JACOCO_AGENT, JACOCO_CLI, require_jar
 from repair.runners.junit import CLASSES_DIR, JSON_SOURCE, JVM_START_SLACK, JUnit4Runner
 from repair.runners.report import TestResult, TestStatus

@@ -7,13 +7,12 @@ from dataclasses import dataclass, field
 
 from repair.containers.workspace import Workspace
 from repair.datasets.bug import Bug
+from repair.errors import RepairError
 from repair.fault_localization.formulas import FORMULAS
 from repair.fault_localization.matrix import CoverageMatrix, Line
 from repair.fault_localization.ranking import combine
 from repair.fault_localization.sources import SourceIndex
 from repair.fault_localization.stack_trace import stack_scores
-
-from repair.errors import RepairError
 from repair.runners import TestReport, TestRunner, make_test_runner
 
 DEFAULT_STACK_WEIGHT = 0.5

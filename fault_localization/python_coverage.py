@@ -13,7 +13,6 @@ from pathlib import Path
 from repair.containers.workspace import SCRATCH_DIR, Workspace
 from repair.fault_localization.matrix import CoverageMatrix, Line, TestCoverage
 from repair.fault_localization.sources import SourceIndex
-
 from repair.runners.pytest_runner import PLUGIN_DIR, PytestRunner
 
 PLUGIN_NAME = "_repair_fl_coverage"
@@ -24,6 +23,7 @@ DATA_FILE = f"{SCRATCH_DIR}/fl-cache/python.coverage"
 def collect_python(runner: PytestRunner, workspace: Workspace, sources: SourceIndex) -> CoverageMatrix:
     """Run every test once under coverage.py and read back the lines each test executed."""
     from coverage import CoverageData
+
     from repair.fault_localization.localizer import FaultLocalizationError
 
     start = time.monotonic()

@@ -7,7 +7,6 @@ from functools import cached_property
 
 from repair.containers.workspace import SCRATCH_DIR, Workspace
 from repair.datasets.bug import Bug
-
 from repair.syntax import Definition, definitions, enclosing_method, language_of
 
 SOURCE_SUFFIXES = (".java", ".py")

@@ -72,14 +72,15 @@ def resolve_in_workspace(workspace: Workspace, rel_path: str) -> str | None:
         return real.relative_to(root).as_posix() if real == root or root in real.parents else None
     # A container: `readlink -f` exists in GNU coreutils and busybox alike; a file a patch creates does
     # not exist yet, so its folder is resolved instead.
-    root = workspace.path.rstrip("/")
+    container_root = workspace.path.rstrip("/")
     parent, _, name = rel_path.rpartition("/")
     for target, suffix in ((rel_path, ""), (parent or ".", f"/{name}")):
         result = workspace.run(["readlink", "-f", target], timeout=30)
-        real = result.stdout.strip()
-        if result.ok and real:
-            real += suffix
-            return real[len(root) + 1:] if real.startswith(root + "/") else None
+        resolved = result.stdout.strip()
+        if result.ok and resolved:
+            resolved += suffix
+            inside = resolved.startswith(container_root + "/")
+            return resolved[len(container_root) + 1:] if inside else None
     return None
 
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 from agent_scripts import EXPECTED_TRANSITIONS, WORKFLOWS
-from repair.datasets.demo import DEMO_ROOT
 from typer.testing import CliRunner
 
 from repair.agent import Agent, Budget
 from repair.cli import app
+from repair.datasets.demo import DEMO_ROOT
 from repair.fix_run import FixOptions, make_context, replay, run_fix
 from repair.models import ScriptedModel
 from repair.patch import Patch

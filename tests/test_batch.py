@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from repair.datasets.demo import DemoDataset
 
 from repair.batch import RESULTS_FILE, ResultsLog
 from repair.bug_selection import BugSelectionError, select_bugs
+from repair.datasets.demo import DemoDataset
 
 DEMO_BUGS = sorted(b.id for b in DemoDataset().list_bugs())
 D4J = [f"defects4j:Closure-{i}" for i in range(1, 30)] + [f"defects4j:Lang-{i}" for i in (1, 2, 10)] + \

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 from fake_github_server import FakeGitHub
-from repair.datasets.local import LocalDataset
 from typer.testing import CliRunner
 
 from repair.ci import check_patch_paths, own_run_reason, push_branch, redact
 from repair.cli import app  # registers every sub-command, `ci` included
+from repair.datasets.local import LocalDataset
 from repair.errors import PatchRefusedError, RepairError
 from repair.github_api import GitHubClient, GitHubError
 

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from repair.datasets import DemoDataset
 
 FIXES = Path(__file__).resolve().parent.parent / "datasets" / "demo_bugs" / "fixes"

@@ -6,9 +6,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from repair.datasets import DatasetOptions, DemoDataset, QuixBugsDataset, resolve_bug
 
 from repair.checkout import check_out
+from repair.datasets import DatasetOptions, DemoDataset, QuixBugsDataset, resolve_bug
 from repair.errors import DatasetUnavailableError, UnknownBugError
 
 MINI = Path(__file__).parent / "fixtures" / "quixbugs_mini"

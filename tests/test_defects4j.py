@@ -16,10 +16,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from repair.datasets import defects4j
-from repair.datasets.registry import resolve_bug
 
 from repair.checkout import check_out
+from repair.datasets import defects4j
+from repair.datasets.registry import resolve_bug
 from repair.errors import DatasetUnavailableError, UnknownBugError
 from repair.validation import PatchValidator
 

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from repair.checkout import check_out
 from repair.containers.docker_backend import (
     DEFAULT_IMAGE,
     LABEL,
@@ -29,8 +31,6 @@ from repair.containers.docker_backend import (
 )
 from repair.containers.workspace import Workspace
 from repair.datasets.demo import DEMO_ROOT
-
-from repair.checkout import check_out
 from repair.errors import WorkspaceError
 from repair.validation import PatchValidator
 

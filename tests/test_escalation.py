@@ -8,12 +8,11 @@ import socket
 from pathlib import Path
 from typing import Any
 
-from repair.tools import ToolContext
-
 from repair.escalation import Escalation, EscalationConfig, LevelBudget
 from repair.fix_run import FixOptions, run_escalation
 from repair.fixagent import BuggyFile, DdgsSearch, SearchHit, summarize
 from repair.models import ScriptedModel
+from repair.tools import ToolContext
 from repair.trajectory import read_trajectory
 from repair.validation import PatchValidator
 

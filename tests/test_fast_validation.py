@@ -7,9 +7,8 @@ import signal
 from collections.abc import Callable
 from dataclasses import replace
 
-from repair.datasets.demo import DEMO_ROOT
-
 from repair.checkout import CheckedOutBug
+from repair.datasets.demo import DEMO_ROOT
 from repair.fast_validation import FastPatchValidator, syntax_key
 from repair.runners import make_test_runner
 from repair.runners.fast_java import FastJavaRunner

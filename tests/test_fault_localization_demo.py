@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 import typer
+from typer.testing import CliRunner
+
+from repair.checkout import CheckedOutBug, check_out
 from repair.containers.local import LocalWorkspace
 from repair.datasets import DemoDataset
 from repair.datasets.bug import Bug
 from repair.fault_localization import FaultLocalizationError, FaultLocalizer, Suspicious
 from repair.fault_localization.collect import CACHE_DIR
-from typer.testing import CliRunner
-
-from repair.checkout import CheckedOutBug, check_out
 from repair.runners import TestSetup, make_test_runner
 
 DEMO_BUGS = [bug.id for bug in DemoDataset().list_bugs()]

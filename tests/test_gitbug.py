@@ -13,10 +13,10 @@ import os
 from pathlib import Path
 
 import pytest
-from repair.datasets import gitbug
-from repair.datasets.registry import resolve_bug
 
 from repair.checkout import check_out
+from repair.datasets import gitbug
+from repair.datasets.registry import resolve_bug
 from repair.errors import DatasetUnavailableError, UnknownBugError
 from repair.validation import PatchValidator
 

@@ -9,11 +9,11 @@ import json
 from pathlib import Path
 
 import pytest
-from repair.datasets.demo import DEMO_ROOT
 from typer.testing import CliRunner
 
 from repair.checkout import CheckedOutBug
 from repair.cli import app
+from repair.datasets.demo import DEMO_ROOT
 from repair.fast_validation import FastPatchValidator
 from repair.fix_run import FixOptions, run_fix
 from repair.offline import OfflineEngine, SearchBudget, search

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from repair.datasets.demo import DEMO_ROOT
 
+from repair.datasets.demo import DEMO_ROOT
 from repair.offline.search import TEMPLATE_PRIOR, rank, score
 from repair.offline.templates import Candidate, generate
 from repair.patch import Patch

@@ -104,7 +104,6 @@ def test_line_edit_replacement_must_be_text() -> None:
 
 def test_test_configuration_is_refused_like_tests() -> None:
     from repair.datasets.bug import DEFAULT_TEST_PATTERNS, Bug
-
     from repair.runners import TestSetup
 
     bug = Bug("local:x", "local", "python", TestSetup("pytest"))

@@ -12,11 +12,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from repair.containers.process import run_process
-from repair.datasets.demo import DEMO_ROOT, DemoDataset
 from typer.testing import CliRunner
 
 from repair.cli import app
+from repair.containers.process import run_process
+from repair.datasets.demo import DEMO_ROOT, DemoDataset
 from repair.fix_run import FixOptions, run_fix
 from repair.overfitting import check_against_fixed_version
 from repair.reports import ground_truth_match, write_run_reports

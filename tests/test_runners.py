@@ -6,9 +6,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from repair.containers import LocalWorkspace
 
 from repair.checkout import CheckedOutBug, check_out
+from repair.containers import LocalWorkspace
 from repair.runners import TestSetup, TestStatus, make_test_runner, parse_junit_xml, setup_from_command
 
 

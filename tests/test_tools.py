@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from repair.fsm import State
-from repair.tools import ToolContext, ToolOptions, all_tools
 
 from repair.checkout import check_out
 from repair.fix_run import make_context
+from repair.fsm import State
 from repair.models import ScriptedModel
+from repair.tools import ToolContext, ToolOptions, all_tools
 
 TOOLS = all_tools()
 JAVA = "java_programs/BINARY_SEARCH.java"

@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 
 import pytest
-from repair.containers import LocalWorkspace, run_process
 
+from repair.containers import LocalWorkspace, run_process
 from repair.errors import WorkspaceError
 
 

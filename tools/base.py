@@ -8,7 +8,6 @@ from typing import Any, Protocol
 from repair.containers.workspace import Workspace
 from repair.datasets.bug import Bug
 from repair.fsm import StateMachine
-
 from repair.models.base import Model
 from repair.runners import TestReport, TestRunner
 from repair.validation import PatchValidator, ValidationResult

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from repair.tools.base import ToolContext, ToolResult, bounded, int_arg, resolve_path, schema
-
 from repair.syntax import Definition, definitions, language_of
+from repair.tools.base import ToolContext, ToolResult, bounded, int_arg, resolve_path, schema
 
 MAX_LINES = 100  # like SWE-agent's viewer: enough to see a method, small enough to keep the prompt short
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from repair.tools.base import FixAttempt, ToolContext, ToolResult, bounded, schema
-
 from repair.errors import PatchError, WorkspaceError
 from repair.patch import Patch
+from repair.tools.base import FixAttempt, ToolContext, ToolResult, bounded, schema
 
 _CHANGES_SCHEMA = {
     "type": "array",

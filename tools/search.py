@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from rank_bm25 import BM25Okapi
-from repair.tools.base import ToolContext, ToolResult, bounded, schema
 
 from repair.syntax import definitions, language_of
+from repair.tools.base import ToolContext, ToolResult, bounded, schema
 
 TOP_METHODS = 5
 MAX_EXACT = 15

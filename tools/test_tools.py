@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from repair.tools.base import ToolContext, ToolResult, bounded, schema
-from repair.tools.code_reading import numbered
-
 from repair.runners import TestReport
 from repair.syntax import definitions, language_of
+from repair.tools.base import ToolContext, ToolResult, bounded, schema
+from repair.tools.code_reading import numbered
 
 MAX_TESTS_SHOWN = 5
 # Frames of the test framework and the JDK say nothing about the bug; they only fill the prompt.
