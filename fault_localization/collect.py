@@ -7,7 +7,10 @@ import json
 
 from repair.containers.workspace import SCRATCH_DIR, Workspace
 from repair.datasets.bug import Bug
+from repair.errors import FaultLocalizationError
+from repair.fault_localization.java_coverage import collect_java
 from repair.fault_localization.matrix import CoverageMatrix
+from repair.fault_localization.python_coverage import collect_python
 from repair.fault_localization.sources import SourceIndex
 from repair.runners import JUnit4Runner, PytestRunner, TestRunner
 
@@ -24,8 +27,6 @@ def cache_path(bug: Bug, sources: SourceIndex) -> str:
 def collect_coverage(bug: Bug, workspace: Workspace, runner: TestRunner, sources: SourceIndex,
                      use_cache: bool = True) -> CoverageMatrix:
     """The per-test coverage matrix of `bug`'s tests, from the cache when the sources have not changed."""
-    from repair.fault_localization.localizer import FaultLocalizationError
-
     path = cache_path(bug, sources)
     if use_cache and workspace.exists(path):
         try:
@@ -33,12 +34,8 @@ def collect_coverage(bug: Bug, workspace: Workspace, runner: TestRunner, sources
         except (ValueError, KeyError, TypeError):
             pass  # a cache from a crashed run is recomputed
     if isinstance(runner, PytestRunner):
-        from repair.fault_localization.python_coverage import collect_python
-
         matrix = collect_python(runner, workspace, sources)
     elif isinstance(runner, JUnit4Runner):
-        from repair.fault_localization.java_coverage import collect_java
-
         matrix = collect_java(runner, workspace, sources)
     else:
         raise FaultLocalizationError(

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from repair.containers.workspace import SCRATCH_DIR, Workspace
+from repair.errors import FaultLocalizationError
 from repair.fault_localization.matrix import CoverageMatrix, Line, TestCoverage
 from repair.fault_localization.sources import SourceIndex
 from repair.runners.java_env import JACOCO_AGENT, JACOCO_CLI, require_jar
@@ -25,8 +26,6 @@ _PACKAGE = re.compile(r"^\s*package\s+([\w.]+)\s*;", re.M)
 
 def collect_java(runner: JUnit4Runner, workspace: Workspace, sources: SourceIndex) -> CoverageMatrix:
     """Compile, then run every test once under JaCoCo and read back the lines each test executed."""
-    from repair.fault_localization.localizer import FaultLocalizationError
-
     start = time.monotonic()
     agent, cli = str(require_jar(JACOCO_AGENT)), str(require_jar(JACOCO_CLI))
     compiled = runner.build()
@@ -67,8 +66,6 @@ def collect_java(runner: JUnit4Runner, workspace: Workspace, sources: SourceInde
 
 
 def _compile_tools(runner: JUnit4Runner, workspace: Workspace, cli: str) -> None:
-    from repair.fault_localization.localizer import FaultLocalizationError
-
     sources = (JAVA_SOURCES / "RepairCoverageRunner.java", JAVA_SOURCES / "RepairCoverageAnalyzer.java", JSON_SOURCE)
     if all(workspace.exists(f"{TOOL_DIR}/{s.with_suffix('.class').name}") for s in sources):
         return

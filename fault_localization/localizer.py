@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from repair.containers.workspace import Workspace
 from repair.datasets.bug import Bug
-from repair.errors import RepairError
+from repair.errors import FaultLocalizationError
 from repair.fault_localization.formulas import FORMULAS
 from repair.fault_localization.matrix import CoverageMatrix, Line
 from repair.fault_localization.ranking import combine
@@ -16,10 +16,6 @@ from repair.fault_localization.stack_trace import stack_scores
 from repair.runners import TestReport, TestRunner, make_test_runner
 
 DEFAULT_STACK_WEIGHT = 0.5
-
-
-class FaultLocalizationError(RepairError):
-    """Fault localization that cannot run as asked (unknown formula, no ground truth for perfect FL)."""
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from repair.containers.workspace import SCRATCH_DIR, Workspace
+from repair.errors import FaultLocalizationError
 from repair.fault_localization.matrix import CoverageMatrix, Line, TestCoverage
 from repair.fault_localization.sources import SourceIndex
 from repair.runners.pytest_runner import PLUGIN_DIR, PytestRunner
@@ -23,8 +24,6 @@ DATA_FILE = f"{SCRATCH_DIR}/fl-cache/python.coverage"
 def collect_python(runner: PytestRunner, workspace: Workspace, sources: SourceIndex) -> CoverageMatrix:
     """Run every test once under coverage.py and read back the lines each test executed."""
     from coverage import CoverageData
-
-    from repair.fault_localization.localizer import FaultLocalizationError
 
     start = time.monotonic()
     # The plugin sits next to the runner's own report plugin, on the PYTHONPATH that the runner sets.

@@ -31,7 +31,8 @@ from repair.datasets.registry import DatasetOptions
 from repair.errors import PatchError, PatchRefusedError, RepairError
 from repair.fix_run import FixOptions, run_fix
 from repair.github_api import GitHubClient, parse_repository
-from repair.models import load_prices, make_model
+from repair.model_spec import make_model
+from repair.models import load_prices
 from repair.patch import Patch
 from repair.runners import TestReport
 

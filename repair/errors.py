@@ -27,3 +27,7 @@ class PatchRefusedError(PatchError):
 
 class WorkspaceError(RepairError):
     """A workspace that cannot be created or used."""
+
+
+class FaultLocalizationError(RepairError):
+    """Fault localization that cannot run as asked (unknown formula, no ground truth for perfect FL)."""

@@ -17,8 +17,10 @@ from repair.checkout import CheckedOutBug, check_out
 from repair.datasets.registry import DatasetOptions
 from repair.errors import RepairError
 from repair.escalation import Escalation, EscalationConfig, EscalationResult
-from repair.models import Model, ScriptedModel, default_spec, load_prices, make_model
+from repair.model_spec import default_spec, make_model
+from repair.models import Model, ScriptedModel, load_prices
 from repair.patch import Patch, content_key
+from repair.reports import write_run_reports
 from repair.tools import ToolContext, ToolOptions
 from repair.trajectory import TrajectoryWriter, read_trajectory, replay_script
 from repair.validation import PatchValidator
@@ -174,8 +176,6 @@ def _write_artifacts(run_dir: Path, summary: dict[str, Any], options: FixOptions
     (run_dir / "patch.diff").write_text(summary["patch"])
     if options.reports:
         try:
-            from repair.reports import write_run_reports
-
             write_run_reports(run_dir)
         except Exception as exc:  # noqa: BLE001 - a report that cannot be drawn must not lose the run's result
             (run_dir / "report-error.txt").write_text(f"{type(exc).__name__}: {exc}\n")

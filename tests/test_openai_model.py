@@ -14,8 +14,8 @@ from agent_scripts import EXPECTED_TRANSITIONS, WORKFLOWS
 from fake_openai_server import fake_openai_server
 
 from repair.fix_run import FixOptions, replay, run_fix
+from repair.model_spec import make_model
 from repair.models.openai_model import ModelUnavailableError, OpenAIModel
-from repair.models.spec import make_model
 
 SECRET = "sk-test-secret-key-0123456789"
 

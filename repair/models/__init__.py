@@ -4,8 +4,7 @@ from repair.models.base import Message, Model, ModelReply, ToolCall, Usage
 from repair.models.pricing import DEFAULT_PRICES, load_prices, priced
 from repair.models.reply_format import REPLY_FORMAT, parse_reply, reply_from_dict, reply_to_dict
 from repair.models.scripted import ScriptedModel, ScriptExhaustedError
-from repair.models.spec import default_spec, make_model
 
 __all__ = ["DEFAULT_PRICES", "REPLY_FORMAT", "Message", "Model", "ModelReply", "ScriptExhaustedError",
-           "ScriptedModel", "ToolCall", "Usage", "default_spec", "load_prices", "make_model", "parse_reply",
+           "ScriptedModel", "ToolCall", "Usage", "load_prices", "parse_reply",
            "priced", "reply_from_dict", "reply_to_dict"]

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from repair.errors import RepairError
+from repair.results_log import RESULTS_FILE, read_results
 
 
 @dataclass
@@ -25,9 +26,7 @@ def load_outcomes(path: Path) -> dict[str, dict[str, Any]]:
 
     In a `runs/` tree with several runs of a bug, the latest counts.
     """
-    if path.is_file() or (path / "results.jsonl").is_file():
-        from repair.batch import read_results
-
+    if path.is_file() or (path / RESULTS_FILE).is_file():
         return {r["bug"]: r for r in read_results(path)}
     if not path.is_dir():
         raise RepairError(f"{path} does not exist")

@@ -10,6 +10,7 @@ from typing import Any
 
 from repair.reports.html_page import badge, page, status_kind, table
 from repair.reports.svg import bar_chart
+from repair.results_log import read_results
 
 CORRECT_MATCHES = ("exact", "ast")
 
@@ -40,8 +41,6 @@ def totals(records: list[dict[str, Any]]) -> Totals:
 
 def write_summary(out: Path) -> None:
     """(Re)write summary.md and summary.html of a batch directory."""
-    from repair.batch import read_results
-
     records = sorted(read_results(out), key=lambda r: r["bug"])
     (out / "summary.md").write_text(render_markdown(records), encoding="utf-8")
     (out / "summary.html").write_text(render_html(records), encoding="utf-8")

@@ -1,5 +1,7 @@
 """Model spec strings from the command line: `offline`, `scripted:FILE`, `openai:NAME`,
-`openai-compatible:NAME` (with a base URL)."""
+`openai-compatible:NAME` (with a base URL).
+
+It lives above `repair.models` because it builds the offline engine too, which is built on the models."""
 
 from __future__ import annotations
 
@@ -7,6 +9,8 @@ import os
 
 from repair.errors import RepairError
 from repair.models.base import Model
+from repair.models.scripted import ScriptedModel
+from repair.offline import OfflineEngine
 
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 
@@ -26,21 +30,13 @@ def make_model(spec: str | None, base_url: str | None = None,
     spec = spec or default_spec(base_url)
     kind, _, name = spec.partition(":")
     if kind == "offline":
-        try:
-            from repair.offline import OfflineEngine
-        except ImportError as exc:
-            raise RepairError(f"the offline engine is not available ({exc}); use --model openai:NAME or "
-                              "--model scripted:FILE") from None
-        engine: Model = OfflineEngine(all_plausible=all_plausible or None)
-        return engine
+        return OfflineEngine(all_plausible=all_plausible or None)
     if kind == "scripted":
-        from repair.models.scripted import ScriptedModel
-
         if not name:
             raise RepairError("--model scripted:FILE needs the path of a JSON script")
         return ScriptedModel.from_file(name)
     if kind in ("openai", "openai-compatible"):
-        from repair.models.openai_model import OpenAIModel
+        from repair.models.openai_model import OpenAIModel  # the openai client takes a second to import
 
         if not name:
             raise RepairError(f"--model {kind}:NAME needs a model name, e.g. {kind}:{DEFAULT_OPENAI_MODEL}")

@@ -1,0 +1,34 @@
+"""What `repair batch` is told, and what it hands back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class BatchOptions:
+    """What `repair batch` is told. `model` may contain `{name}` or `{bug}` (e.g. `scripted:dir/{name}.json`)."""
+
+    dataset: str
+    bugs: str | None = None
+    workers: int = 2
+    model: str | None = None
+    base_url: str | None = None
+    out: str = "batch"
+    resume: bool = False
+    time_limit: float = 900.0
+    cost_limit: float | None = None
+    max_cycles: int = 40
+    quixbugs_root: str | None = None
+    overfitting: bool = True
+
+
+@dataclass
+class BatchOutcome:
+    """All results of the batch (earlier ones included on resume) and where they are."""
+
+    out: Path
+    records: list[dict[str, Any]]
+    skipped: list[str] = field(default_factory=list)  # bugs already finished before this run
