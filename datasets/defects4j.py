@@ -253,7 +253,11 @@ class Defects4JDataset:
         bug.program_files = [f"{src}/{cls.split('$')[0].replace('.', '/')}.java" for cls in modified]
         bug.test_patterns = (*bug.test_patterns, f"{tests}/*")
         bug.meta.update(src_dir=src, test_dir=tests, classes_modified=modified,
-                        test_classpath=cli.export("cp.test"))
+                        test_classpath=cli.export("cp.test"),
+                        # where `defects4j compile` puts classes and what its tests run with: a validator
+                        # that compiles only a candidate's files needs them (fast_validation)
+                        bin_classes=cli.export("dir.bin.classes"), bin_tests=cli.export("dir.bin.tests"),
+                        test_env=dict(D4J_ENV))
 
 
 def _adopt(workspace: Workspace, rel_dir: str) -> None:

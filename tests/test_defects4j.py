@@ -77,6 +77,8 @@ def test_checkout_issues_the_defects4j_commands_and_fills_the_bug(fake_d4j: Path
         assert bug.program_files == ["src/com/google/javascript/jscomp/ControlFlowAnalysis.java"]
         assert bug.meta["src_dir"] == "src" and bug.meta["test_dir"] == "test"
         assert bug.meta["test_classpath"].startswith(f"{ws.path}/build/classes:")
+        assert (bug.meta["bin_classes"], bug.meta["bin_tests"]) == ("build/classes", "build/test")
+        assert bug.meta["test_env"] == {"TZ": "America/Los_Angeles"}
         assert bug.is_test_path("test/com/google/javascript/jscomp/ControlFlowAnalysisTest.java")
         assert ws.exists(".defects4j.config") and not ws.exists(defects4j.CHECKOUT_DIR)
         assert ws.diff() == ""
@@ -85,7 +87,8 @@ def test_checkout_issues_the_defects4j_commands_and_fills_the_bug(fake_d4j: Path
                                   f"{ws.path}/{defects4j.CHECKOUT_DIR}"]
         assert [c["argv"] for c in log[1:]] == [
             ["export", "-p", p] for p in
-            ("dir.src.classes", "dir.src.tests", "tests.trigger", "classes.modified", "cp.test")]
+            ("dir.src.classes", "dir.src.tests", "tests.trigger", "classes.modified", "cp.test", "dir.bin.classes",
+             "dir.bin.tests")]
         assert {c["tz"] for c in log} == {"America/Los_Angeles"}
         assert all(c["cwd"] == ws.path for c in log[1:])
     finally:
@@ -100,7 +103,7 @@ def test_runner_reports_recorded_failures_and_single_tests(fake_d4j: Path) -> No
         assert "CheckMissingReturnTest.java:195" in full.results[CLOSURE_TRIGGERS[0]].trace
         one = checked.runner.run(tests=[CLOSURE_TRIGGERS[1]])
         assert one.failing == [CLOSURE_TRIGGERS[1]]
-        issued = [c["argv"] for c in calls(fake_d4j)][6:]
+        issued = [c["argv"] for c in calls(fake_d4j)][8:]
         assert issued == [["compile"], ["test", "-r"], ["compile"], ["test", "-t", CLOSURE_TRIGGERS[1]]]
         # Build outputs of `defects4j test` never show up as changes.
         assert checked.workspace.diff() == ""
