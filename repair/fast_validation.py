@@ -5,7 +5,9 @@ The speed-ups, in order of value:
    (a key over the tree-sitter tokens of the patched files);
 2. the failing tests run first and stop at the first failure (as in `PatchValidator`);
 3. tests run in a warm worker: a JVM that compiles in-process and loads each candidate in a
-   fresh class loader (`FastJavaRunner`), or a pytest process forked per candidate (`FastPythonRunner`);
+   fresh class loader (`FastJavaRunner`; for a built Defects4J/Maven/Gradle project
+   `ProjectJavaRunner` compiles only the changed files against the project's compiled classes),
+   or a pytest process forked per candidate (`FastPythonRunner`);
 4. a patch is applied by writing the few files it changes and undone by writing them back,
    instead of git snapshots (several git processes per candidate).
 
@@ -15,10 +17,12 @@ that fails) it takes `PatchValidator`'s plain path, so a verdict is never worse 
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import hashlib
 import posixpath
 import time
+from collections.abc import Iterator, Sequence
 
 from tree_sitter import Node
 
@@ -28,12 +32,34 @@ from repair.datasets.bug import Bug
 from repair.errors import PatchError
 from repair.patch import Patch, content_key
 from repair.runners import TestReport, TestRunner, make_test_runner
-from repair.runners.fast_java import FastJavaRunner
+from repair.runners.fast_java import FastJavaRunner, ProjectJavaRunner
 from repair.runners.fast_python import FastPythonRunner
+from repair.runners.java_classpath import ProjectClasspath, defects4j_classpath, gradle_classpath, maven_classpath
+from repair.runners.worker_process import WorkerError
 from repair.syntax import language_of, parse
 from repair.validation import PatchValidator, ValidationResult
 
 FastRunner = FastJavaRunner | FastPythonRunner
+
+
+_DISCOVERED: dict[tuple[str, str], ProjectClasspath | None] = {}  # (checkout, framework) -> its classpath
+
+
+def project_classpath(workspace: Workspace, bug: Bug) -> ProjectClasspath | None:
+    """The test classpath of a built Java project: from the dataset (Defects4J), or asked of Maven or Gradle once."""
+    meta, framework = bug.meta, bug.test_setup.framework
+    if bug.language != "java":
+        return None
+    if meta.get("test_classpath") and meta.get("bin_classes") and meta.get("bin_tests"):
+        return defects4j_classpath(str(meta["test_classpath"]), str(meta["bin_classes"]), str(meta["bin_tests"]),
+                                   str(meta.get("src_dir", "")), str(meta.get("test_dir", "")),
+                                   dict(meta.get("test_env") or {}))
+    if framework not in ("maven", "gradle"):
+        return None
+    key = (workspace.path, framework)
+    if key not in _DISCOVERED:
+        _DISCOVERED[key] = maven_classpath(workspace) if framework == "maven" else gradle_classpath(workspace)
+    return _DISCOVERED[key]
 
 
 def make_fast_runner(workspace: Workspace, bug: Bug) -> FastRunner | None:
@@ -44,6 +70,9 @@ def make_fast_runner(workspace: Workspace, bug: Bug) -> FastRunner | None:
         return FastJavaRunner(workspace, bug.test_setup)
     if bug.test_setup.framework == "pytest":
         return FastPythonRunner(workspace, bug.test_setup)
+    project = project_classpath(workspace, bug)
+    if project is not None:
+        return ProjectJavaRunner(workspace, bug.test_setup, project, make_test_runner(workspace, bug.test_setup))
     return None
 
 
@@ -89,6 +118,56 @@ class FastPatchValidator(PatchValidator):
         self.syntax_cache: dict[str, ValidationResult] = {}
         self.compile_seconds = 0.0  # totals over every validation, for reports
         self.test_seconds = 0.0
+        self.build_tool_baseline: TestReport | None = None  # a project's own baseline, when calibrated
+        self._calibrated = not isinstance(self.runner, ProjectJavaRunner)
+
+    def baseline(self) -> TestReport:
+        """The unpatched code's test report, as the runner that judges the candidates sees it.
+
+        For a built project that is the warm worker's run of the build tool's suite; when the worker
+        cannot run it, or does not see the failing tests fail, every candidate takes the build tool.
+        """
+        real = super().baseline()
+        if self._calibrated:
+            return real
+        self._calibrated = True
+        runner = self.runner
+        assert isinstance(runner, ProjectJavaRunner)
+        self.build_tool_baseline = real
+        try:
+            worker_view = runner.calibrate(real)
+        except (WorkerError, OSError) as exc:
+            runner.fallbacks.append(str(exc))
+            runner.broken = runner.broken or str(exc)
+            runner.close()
+            self.fast = False
+            return real
+        seen_failing = [t for t in self.bug.failing_tests if t in worker_view.results
+                        and worker_view.results[t].status.failed]
+        if self.bug.failing_tests and len(seen_failing) < len(self.bug.failing_tests):
+            runner.broken = "the failing tests do not fail in the warm worker"
+            runner.fallbacks.append(runner.broken)
+            runner.close()
+            self.fast = False
+            return real
+        self._baseline = worker_view
+        return worker_view
+
+    @contextlib.contextmanager
+    def _focused(self, paths: Sequence[str]) -> Iterator[None]:
+        """Tell a project runner which files the candidate changes (and let it prepare) while it runs."""
+        runner = self.runner
+        if not isinstance(runner, ProjectJavaRunner):
+            yield
+            return
+        runner.prepare(paths)
+        if runner.broken and self.build_tool_baseline is not None:
+            self._baseline, self.fast = self.build_tool_baseline, False  # the build tool judges from now on
+        runner.changed = tuple(paths)
+        try:
+            yield
+        finally:
+            runner.changed = ()
 
     def validate(self, patch: Patch | str, full: bool = True) -> ValidationResult:
         """Validate `patch` (a unified diff, search/replace blocks or a parsed `Patch`)."""
@@ -96,6 +175,8 @@ class FastPatchValidator(PatchValidator):
         parsed = self.checked_patch(patch)
         if isinstance(parsed, ValidationResult):
             return parsed
+        if full:
+            self.baseline()  # calibrates a project runner, which may turn the warm path off
         if not self.fast or any(f.create or f.delete for f in parsed.files):
             return self._timed(lambda: super(FastPatchValidator, self).validate(parsed, full))
 
@@ -112,13 +193,14 @@ class FastPatchValidator(PatchValidator):
         if hit is not None:
             return ValidationResult(**{**hit.__dict__, "cached": True, "notes": applied.notes})
         originals = {path: self.workspace.read_file(path) for path in applied.files}
-        try:
-            for path, content in applied.files.items():
-                self.workspace.write_file(path, content)
-            result = self._timed(lambda: self._run_tests(full))
-        finally:
-            for path, content in originals.items():
-                self.workspace.write_file(path, content)
+        with self._focused(list(applied.files)):
+            try:
+                for path, content in applied.files.items():
+                    self.workspace.write_file(path, content)
+                result = self._timed(lambda: self._run_tests(full))
+            finally:
+                for path, content in originals.items():
+                    self.workspace.write_file(path, content)
         result.diff = _diff(originals, applied.files)
         result.notes = applied.notes
         result.seconds = time.monotonic() - start

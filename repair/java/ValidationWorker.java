@@ -8,7 +8,10 @@ import java.io.StringWriter;
 import java.net.MalformedURLException;
 import java.net.URI;
 import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -41,8 +44,14 @@ import org.junit.runner.notification.Failure;
  * candidate (so static state never leaks between candidates), and runs JUnit 4 test methods,
  * each on its own thread with a timeout.
  *
+ * Two ways to use it. A small program (QuixBugs) sends all its sources each time and runs from
+ * memory alone. A built project (Defects4J, Maven, Gradle) sends only the files a candidate
+ * changed, compiled against the project's compiled classes, and a "runpath" (the test classpath:
+ * class folders and jars); the fresh loader then takes the changed classes from memory and every
+ * other project class from the runpath, child-first, so the build tool runs once, not per candidate.
+ *
  * Protocol: one JSON request per line on stdin, flat string fields plus string arrays:
- *   {"sources": [...], "sourcepath": "...", "classpath": "...", "options": [...],
+ *   {"sources": [...], "sourcepath": "...", "classpath": "...", "runpath": "...", "options": [...],
  *    "tests": ["pkg.Class::method" | "pkg.Class", ...], "timeout": "3.0", "failfast": "1"}
  * Replies, one JSON object per line on stdout: {"ready": true} at start; then per request
  * {"kind":"compile",...}, {"kind":"test",...} per test, and {"kind":"done",...}.
@@ -52,6 +61,10 @@ public final class ValidationWorker {
     private static final PrintStream PROTOCOL = System.out;
     private static final JavaCompiler COMPILER = ToolProvider.getSystemJavaCompiler();
     private static StandardJavaFileManager standardManager;
+    // The last compilation, reused when the next request compiles the same sources with the same text
+    // (a validation compiles once and then runs the failing tests and the rest in two requests).
+    private static String lastCompileKey = "";
+    private static Map<String, byte[]> lastClasses = new HashMap<>();
 
     public static void main(String[] args) throws Exception {
         // Tests print; their output must never mix with the protocol.
@@ -83,12 +96,21 @@ public final class ValidationWorker {
         List<String> options = new ArrayList<>(array(request, "options"));
         String sourcepath = field(request, "sourcepath");
         String classpath = field(request, "classpath");
+        String runpath = field(request, "runpath");
         double timeout = Double.parseDouble(field(request, "timeout"));
         boolean failFast = "1".equals(field(request, "failfast"));
 
         long t0 = System.nanoTime();
         Map<String, byte[]> classes = new HashMap<>();
-        String errors = compile(sources, sourcepath, classpath, options, classes);
+        String errors = null;
+        String key = compileKey(sources, sourcepath, classpath, options);
+        if (key.equals(lastCompileKey)) {
+            classes = lastClasses;
+        } else if (!sources.isEmpty()) {
+            errors = compile(sources, sourcepath, classpath, options, classes);
+            lastCompileKey = errors == null ? key : "";
+            lastClasses = classes;
+        }
         long compileMs = (System.nanoTime() - t0) / 1_000_000;
         reply("{\"kind\":\"compile\",\"ok\":" + (errors == null) + ",\"output\":" + RepairJson.quote(errors == null ? "" : errors)
                 + ",\"classes\":" + classes.size() + ",\"ms\":" + compileMs + "}");
@@ -97,7 +119,9 @@ public final class ValidationWorker {
             return;
         }
         long t1 = System.nanoTime();
-        CandidateLoader loader = new CandidateLoader(classes, ValidationWorker.class.getClassLoader());
+        ClassLoader parent = ValidationWorker.class.getClassLoader();
+        ClassLoader loader = runpath.isEmpty() ? new CandidateLoader(classes, parent)
+                : new ProjectLoader(classes, urls(runpath), parent);
         boolean stuck = false;
         outer:
         for (String target : tests) {
@@ -133,7 +157,45 @@ public final class ValidationWorker {
             }
         }
         long testMs = (System.nanoTime() - t1) / 1_000_000;
+        if (loader instanceof ProjectLoader && !stuck) {
+            try {
+                ((ProjectLoader) loader).close();
+            } catch (java.io.IOException ignored) {
+                // the jars are closed with the JVM at the latest
+            }
+        }
         reply("{\"kind\":\"done\",\"compile_ms\":" + compileMs + ",\"test_ms\":" + testMs + ",\"stuck\":" + stuck + "}");
+    }
+
+    /** Equal for two requests that would compile the same text the same way. */
+    private static String compileKey(List<String> sources, String sourcepath, String classpath, List<String> options) {
+        if (sources.isEmpty()) return "";
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            digest.update((sourcepath + "\0" + classpath + "\0" + options).getBytes(StandardCharsets.UTF_8));
+            for (String s : sources) {
+                digest.update(s.getBytes(StandardCharsets.UTF_8));
+                digest.update(Files.readAllBytes(new File(s).toPath()));
+            }
+            StringBuilder b = new StringBuilder();
+            for (byte x : digest.digest()) b.append(String.format("%02x", x));
+            return b.toString();
+        } catch (Exception e) {
+            return "";  // cannot read a source: compile, and let javac say why
+        }
+    }
+
+    private static URL[] urls(String path) {
+        List<URL> out = new ArrayList<>();
+        for (String entry : path.split(File.pathSeparator)) {
+            if (entry.isEmpty()) continue;
+            try {
+                out.add(new File(entry).toURI().toURL());
+            } catch (MalformedURLException e) {
+                // a classpath entry that is no path: the build tool would not find it either
+            }
+        }
+        return out.toArray(new URL[0]);
     }
 
     /** Compile `sources` into memory; null on success, else the diagnostics. */
@@ -263,6 +325,53 @@ public final class ValidationWorker {
             } catch (MalformedURLException e) {
                 return null;
             }
+        }
+    }
+
+    /**
+     * A built project's test classpath, child-first, with a candidate's changed classes in front: a class
+     * the candidate recompiled comes from memory, every other project or library class from the runpath,
+     * and the JDK and JUnit from the worker (JUnit must be the worker's, or its runners would not know
+     * the tests' base classes and annotations).
+     */
+    static final class ProjectLoader extends URLClassLoader {
+        private static final String[] SHARED = {
+            "java.", "javax.", "jdk.", "sun.", "com.sun.", "org.w3c.", "org.xml.", "junit.", "org.junit.", "org.hamcrest.",
+        };
+        private final Map<String, byte[]> classes;
+
+        ProjectLoader(Map<String, byte[]> classes, URL[] runpath, ClassLoader parent) {
+            super(runpath, parent);
+            this.classes = classes;
+        }
+
+        @Override
+        protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+            synchronized (getClassLoadingLock(name)) {
+                Class<?> c = findLoadedClass(name);
+                if (c == null) {
+                    byte[] bytes = classes.get(name);
+                    if (bytes != null) {
+                        c = defineClass(name, bytes, 0, bytes.length);
+                    } else if (!shared(name)) {
+                        try {
+                            c = findClass(name);
+                        } catch (ClassNotFoundException e) {
+                            c = null;
+                        }
+                    }
+                }
+                if (c == null) return super.loadClass(name, resolve);
+                if (resolve) resolveClass(c);
+                return c;
+            }
+        }
+
+        private static boolean shared(String name) {
+            for (String prefix : SHARED) {
+                if (name.startsWith(prefix)) return true;
+            }
+            return false;
         }
     }
 

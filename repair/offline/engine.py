@@ -192,8 +192,8 @@ def prescreen_bug(bug: Bug, baseline: TestReport) -> Bug:
     PRESCREEN_MIN_TIMEOUT, at most the bug's own. Candidates that loop forever are common (a wrong update
     of a loop variable); the real validator still judges every submitted candidate with the full timeout."""
     passing = [r.seconds for r in baseline.results.values() if r.status == TestStatus.PASS]
-    if not passing:
-        return bug
+    if not passing or max(passing) <= 0:
+        return bug  # no timings (a build tool's report, e.g. Defects4J's): keep the bug's own timeout
     timeout = min(bug.test_setup.per_test_timeout, max(PRESCREEN_MIN_TIMEOUT, 20 * max(passing)))
     return replace(bug, test_setup=replace(bug.test_setup, per_test_timeout=timeout))
 

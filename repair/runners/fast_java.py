@@ -1,9 +1,15 @@
-"""`FastJavaRunner`: JUnit 4 tests run by a warm JVM (ValidationWorker) instead of javac + a new JVM.
+"""Java tests run by a warm JVM (ValidationWorker) instead of a build per candidate.
 
-The worker compiles the bug's sources in-process into memory and runs the tests in a fresh
-class loader each time, so one candidate costs tens of milliseconds instead of seconds. On
-any doubt (a workspace that is not on this host, too many sources, a worker that dies or
-hangs) the run goes to the plain `JUnit4Runner`, which is always right, only slower.
+- `FastJavaRunner` (plain javac + JUnit 4 setups, e.g. QuixBugs): the worker compiles the bug's
+  sources in-process into memory and runs the tests in a fresh class loader each time, so one
+  candidate costs tens of milliseconds instead of seconds.
+- `ProjectJavaRunner` (Defects4J, Maven, Gradle): the build tool compiles the project once; per
+  candidate the worker compiles only the changed files against the compiled classes and the test
+  classpath, and runs the tests with those classes in front of the project's class folders.
+
+On any doubt (a workspace that is not on this host, too many sources, a worker that dies or
+hangs) the run goes to the plain runner (javac + java, or the build tool), which is always right,
+only slower.
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ from pathlib import Path
 from repair.containers.local import LocalWorkspace
 from repair.containers.process import CommandResult, run_process
 from repair.containers.workspace import SCRATCH_DIR, Workspace
-from repair.runners.base import TestSetup
+from repair.runners.base import TestRunner, TestSetup
+from repair.runners.java_classpath import ProjectClasspath, class_dir_fingerprint, stale_sources
 from repair.runners.java_env import junit_classpath, require_jdk
 from repair.runners.junit import JSON_SOURCE, JVM_START_SLACK, JUnit4Runner
 from repair.runners.report import TestReport, TestResult, TestStatus
@@ -63,12 +70,13 @@ def build_worker(classpath: Sequence[str]) -> Path:
 class FastJavaRunner:
     """A `TestRunner` for junit4 setups that validates in a long-lived JVM, falling back to javac + java."""
 
-    def __init__(self, workspace: Workspace, setup: TestSetup, fallback: JUnit4Runner | None = None) -> None:
+    def __init__(self, workspace: Workspace, setup: TestSetup, fallback: TestRunner | None = None) -> None:
         self.workspace = workspace
         self.setup = setup
         require_jdk()
         self.classpath = [str(p) for p in junit_classpath()]
-        self.fallback = fallback or JUnit4Runner(workspace, setup, classpath=self.classpath)
+        self.fallback: TestRunner = fallback or JUnit4Runner(workspace, setup, classpath=self.classpath)
+        self.worker_env: dict[str, str] = {}
         self._worker: WorkerProcess | None = None
         self.fast_runs = 0
         self.fallbacks: list[str] = []  # why each plain run happened
@@ -91,6 +99,9 @@ class FastJavaRunner:
             except (WorkerError, OSError) as exc:
                 self.fallbacks.append(str(exc))
                 self.close()
+        return self._run_plain(tests, fail_fast)
+
+    def _run_plain(self, tests: Sequence[str] | None, fail_fast: bool) -> TestReport:
         start = time.monotonic()
         report = self.fallback.run(tests, fail_fast=fail_fast, build=True)
         self.test_seconds += time.monotonic() - start
@@ -109,15 +120,16 @@ class FastJavaRunner:
             classes = build_worker(self.classpath)
             cp = os.pathsep.join([str(classes), *self.classpath])
             self._worker = WorkerProcess(["java", "-Xss4m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                                          "-cp", cp, "ValidationWorker"], cwd=self.workspace.path)
+                                          "-cp", cp, "ValidationWorker"], cwd=self.workspace.path,
+                                         env=self.worker_env)
         return self._worker
 
-    def _run_fast(self, tests: Sequence[str] | None, fail_fast: bool) -> TestReport:
-        start = time.monotonic()
-        targets = list(tests) if tests else list(self.setup.test_classes)
+    def _targets(self, tests: Sequence[str] | None) -> list[str]:
+        return list(tests) if tests else list(self.setup.test_classes)
+
+    def _request(self, targets: list[str], fail_fast: bool) -> dict[str, object]:
         root = self.workspace.path
-        worker = self._worker_process()
-        request = {
+        return {
             "sources": self._sources(),
             "sourcepath": os.pathsep.join(os.path.join(root, p) for p in self.setup.source_path),
             "classpath": os.pathsep.join(self.classpath),
@@ -126,7 +138,12 @@ class FastJavaRunner:
             "timeout": f"{self.setup.per_test_timeout:g}",
             "failfast": "1" if fail_fast else "0",
         }
-        worker.request(request)
+
+    def _run_fast(self, tests: Sequence[str] | None, fail_fast: bool) -> TestReport:
+        start = time.monotonic()
+        targets = self._targets(tests)
+        worker = self._worker_process()
+        worker.request(self._request(targets, fail_fast))
         # The same whole-run budget as the plain runner, so a hung worker costs no more than a hung JVM.
         budget = min(self.setup.total_timeout, JVM_START_SLACK + self.setup.per_test_timeout * max(1, len(targets)) * 4)
         deadline = time.monotonic() + budget
@@ -157,6 +174,128 @@ class FastJavaRunner:
         """Stop the worker (a later run starts a new one)."""
         if self._worker is not None:
             self._worker.close()
+
+
+class ProjectJavaRunner(FastJavaRunner):
+    """A `TestRunner` for a built project: the build tool once, then javac of the changed files + the warm JVM.
+
+    The class folders must hold the unpatched project: `prepare()` checks that they match the sources
+    (and runs the build tool only when they do not), before a candidate is written. The suite is the
+    tests the build tool's baseline ran; `calibrate()` reruns them in the worker, so that a candidate
+    is judged against the worker's own verdicts on the unpatched code.
+    """
+
+    def __init__(self, workspace: Workspace, setup: TestSetup, project: ProjectClasspath,
+                 fallback: TestRunner) -> None:
+        super().__init__(workspace, setup, fallback=fallback)
+        self.project = project
+        self.worker_env = dict(project.env)
+        self.suite: list[str] = []  # every test id, from the build tool's baseline
+        self.changed: tuple[str, ...] = ()  # workspace paths the candidate under test changed
+        self.builds = 0  # build-tool compilations this runner started
+        self.disagreements: list[str] = []  # tests whose worker verdict differs from the build tool's
+        self.broken = ""  # why the warm path cannot be used for this project, once known
+        self._verified: tuple[tuple[str, int, int], ...] | None = None
+        self._compiles: dict[str, str] = {}  # unpatched file -> "" when the worker compiles it, else why not
+
+    @property
+    def usable(self) -> bool:
+        return isinstance(self.workspace, LocalWorkspace) and not self.project.has_junit5 and not self.broken
+
+    def run(self, tests: Sequence[str] | None = None, fail_fast: bool = False, build: bool = True) -> TestReport:
+        if not tests and not self.suite:
+            # The first full run is the build tool's: it compiles the project and names the suite.
+            report = self._run_plain(None, fail_fast)
+            self.suite = list(report.results)
+            return report
+        if self.usable and any(self._compiles.get(p) for p in self.changed):
+            return self._run_plain(tests, fail_fast)
+        return super().run(tests, fail_fast, build)
+
+    def _run_plain(self, tests: Sequence[str] | None, fail_fast: bool) -> TestReport:
+        self._verified = None  # the build tool may have compiled a candidate into the class folders
+        return super()._run_plain(tests, fail_fast)
+
+    def prepare(self, changed: Sequence[str] = ()) -> None:
+        """Before a candidate is written: class folders up to date, and each file it changes compiles as it is.
+
+        A file that the worker cannot compile unpatched (a source level javac no longer accepts, an
+        annotation processor it needs) sends that file's candidates to the build tool.
+        """
+        if not self.usable:
+            return
+        try:
+            self._ensure_classes()
+            for path in changed:
+                if path.endswith(".java") and path not in self._compiles:
+                    self._compiles[path] = self._compile_only(path)
+        except (WorkerError, OSError) as exc:
+            self.broken = str(exc)
+            self.fallbacks.append(str(exc))
+            self.close()
+
+    def calibrate(self, real: TestReport) -> TestReport:
+        """The worker's verdicts on the unpatched project for every test the build tool ran.
+
+        Raises WorkerError when the worker cannot run them (the caller keeps the build tool's path).
+        """
+        self.suite = list(real.results)
+        self.changed = ()
+        self.prepare()
+        if not self.usable:
+            raise WorkerError(self.broken or "the warm worker cannot run this project's tests")
+        report = self._run_fast(None, fail_fast=False)
+        if not report.build_ok:
+            raise WorkerError(f"the worker could not load the project: {report.build_output[:500]}")
+        self.disagreements = sorted(t for t, r in real.results.items()
+                                    if t not in report.results or report.results[t].status != r.status)
+        return report
+
+    def _ensure_classes(self) -> None:
+        root = self.workspace.path
+        fingerprint = class_dir_fingerprint(root, self.project.class_dirs)
+        if fingerprint and fingerprint == self._verified:
+            return
+        if not fingerprint or self._verified is not None or stale_sources(root, self.project):
+            self._compile_project()
+            fingerprint = class_dir_fingerprint(root, self.project.class_dirs)
+        self._verified = fingerprint
+
+    def _compile_project(self) -> None:
+        self.builds += 1
+        start = time.monotonic()
+        command = self.project.compile_command
+        if command is None:
+            result = self.fallback.build()
+        else:
+            result = self.workspace.run(list(command), timeout=self.setup.total_timeout, env=self.project.env)
+        self.compile_seconds += time.monotonic() - start
+        if result is not None and not result.ok:
+            raise WorkerError(f"the build tool could not compile the unpatched project: {result.output[-500:]}")
+
+    def _compile_only(self, path: str) -> str:
+        """'' when the worker compiles the file as it is now, else the compiler's complaint."""
+        worker = self._worker_process()
+        worker.request({**self._request([], False), "sources": [os.path.join(self.workspace.path, path)]})
+        deadline = time.monotonic() + 120
+        why = ""
+        while True:
+            reply = worker.read(deadline)
+            if reply.get("kind") == "compile" and not reply.get("ok"):
+                why = str(reply.get("output", "")) or "compilation failed"
+            if reply.get("kind") == "done":
+                return why
+
+    def _targets(self, tests: Sequence[str] | None) -> list[str]:
+        return list(tests) if tests else list(self.suite)
+
+    def _sources(self) -> list[str]:
+        return [os.path.join(self.workspace.path, p) for p in self.changed if p.endswith(".java")]
+
+    def _request(self, targets: list[str], fail_fast: bool) -> dict[str, object]:
+        entries = self.project.absolute(self.workspace.path)
+        return {**super()._request(targets, fail_fast), "sourcepath": "",
+                "classpath": os.pathsep.join([*entries, *self.classpath]), "runpath": os.pathsep.join(entries)}
 
 
 def setup_is_supported(setup: TestSetup) -> bool:
