@@ -10,9 +10,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from repair.datasets.registry import DatasetOptions
 
 from repair.checkout import check_out
+from repair.datasets.registry import DatasetOptions
 from repair.fast_validation import FastPatchValidator
 from repair.runners.fast_java import ProjectJavaRunner
 from repair.validation import PatchValidator
