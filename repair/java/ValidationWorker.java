@@ -120,8 +120,7 @@ public final class ValidationWorker {
         }
         long t1 = System.nanoTime();
         ClassLoader parent = ValidationWorker.class.getClassLoader();
-        ClassLoader loader = runpath.isEmpty() ? new CandidateLoader(classes, parent)
-                : new ProjectLoader(classes, urls(runpath), parent);
+        CandidateLoader loader = new CandidateLoader(classes, urls(runpath), parent);
         boolean stuck = false;
         outer:
         for (String target : tests) {
@@ -157,9 +156,9 @@ public final class ValidationWorker {
             }
         }
         long testMs = (System.nanoTime() - t1) / 1_000_000;
-        if (loader instanceof ProjectLoader && !stuck) {
+        if (!stuck) {
             try {
-                ((ProjectLoader) loader).close();
+                loader.close();
             } catch (java.io.IOException ignored) {
                 // the jars are closed with the JVM at the latest
             }
@@ -294,53 +293,19 @@ public final class ValidationWorker {
         return new String[] {status, ""};
     }
 
-    /** Loads the candidate's classes from memory first, everything else (JDK, JUnit) from the parent. */
-    static final class CandidateLoader extends ClassLoader {
-        private final Map<String, byte[]> classes;
-
-        CandidateLoader(Map<String, byte[]> classes, ClassLoader parent) {
-            super(parent);
-            this.classes = classes;
-        }
-
-        @Override
-        protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
-            synchronized (getClassLoadingLock(name)) {
-                Class<?> c = findLoadedClass(name);
-                if (c == null) {
-                    byte[] bytes = classes.get(name);
-                    if (bytes == null) return super.loadClass(name, resolve);
-                    c = defineClass(name, bytes, 0, bytes.length);
-                }
-                if (resolve) resolveClass(c);
-                return c;
-            }
-        }
-
-        @Override
-        protected URL findResource(String name) {
-            File f = new File(name);
-            try {
-                return f.isFile() ? f.toURI().toURL() : null;
-            } catch (MalformedURLException e) {
-                return null;
-            }
-        }
-    }
-
     /**
-     * A built project's test classpath, child-first, with a candidate's changed classes in front: a class
-     * the candidate recompiled comes from memory, every other project or library class from the runpath,
-     * and the JDK and JUnit from the worker (JUnit must be the worker's, or its runners would not know
-     * the tests' base classes and annotations).
+     * A candidate's classes from memory first; then, for a built project, its test classpath (the
+     * runpath), child-first; the JDK and JUnit always from the worker (JUnit must be the worker's, or
+     * its runners would not know the tests' base classes and annotations). A small program has an
+     * empty runpath: everything it compiled is in memory.
      */
-    static final class ProjectLoader extends URLClassLoader {
+    static final class CandidateLoader extends URLClassLoader {
         private static final String[] SHARED = {
             "java.", "javax.", "jdk.", "sun.", "com.sun.", "org.w3c.", "org.xml.", "junit.", "org.junit.", "org.hamcrest.",
         };
         private final Map<String, byte[]> classes;
 
-        ProjectLoader(Map<String, byte[]> classes, URL[] runpath, ClassLoader parent) {
+        CandidateLoader(Map<String, byte[]> classes, URL[] runpath, ClassLoader parent) {
             super(runpath, parent);
             this.classes = classes;
         }
@@ -364,6 +329,18 @@ public final class ValidationWorker {
                 if (c == null) return super.loadClass(name, resolve);
                 if (resolve) resolveClass(c);
                 return c;
+            }
+        }
+
+        @Override
+        public URL findResource(String name) {
+            URL onRunpath = super.findResource(name);
+            if (onRunpath != null) return onRunpath;
+            File f = new File(name);  // tests that name a data file by its path from the checkout
+            try {
+                return f.isFile() ? f.toURI().toURL() : null;
+            } catch (MalformedURLException e) {
+                return null;
             }
         }
 
