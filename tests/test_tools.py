@@ -85,12 +85,12 @@ def test_search_code_base_ranks_methods_and_finds_exact_lines(java: ToolContext)
 
 def test_find_similar_api_calls(java: ToolContext) -> None:
     text = run(java, "find_similar_api_calls", code_snippet="BINARY_SEARCH.binary_search(arr, x)").text
-    assert "6 calls of binary_search()" in text and "BINARY_SEARCH_TEST.java:21" in text
+    assert "9 calls of binary_search()" in text and "BINARY_SEARCH_TEST.java:21" in text
 
 
 def test_run_tests_reports_failures(py: ToolContext) -> None:
     result = run(py, "run_tests")
-    assert "5 pass, 2 fail" in result.text and "test_with_duplicates" in result.text
+    assert "6 pass, 2 fail" in result.text and "test_with_duplicates" in result.text
     only = run(py, "run_tests", tests=["python_testcases/test_is_sorted.py::test_empty"])
     assert "1 pass" in only.text
 

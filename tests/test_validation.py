@@ -36,6 +36,17 @@ def test_a_wrong_fix_names_the_still_failing_tests(validator: PatchValidator, bi
     assert "still failing" in result.describe()
 
 
+def test_the_demo_tests_reject_a_search_that_starts_past_the_end(validator: PatchValidator) -> None:
+    # `hi = arr.length` with `lo < hi` is plausible on the three tests that fail first, and wrong:
+    # binary_search({1, 3, 5, 7}, 3) returns -1. The tests a reviewer adds reject it.
+    wrong = ("--- a/java_programs/BINARY_SEARCH.java\n+++ b/java_programs/BINARY_SEARCH.java\n@@ -6 +6 @@\n"
+             "-        int hi = arr.length - 1;\n+        int hi = arr.length - 0;\n")
+    result = validator.validate(wrong)
+    assert result.status == "not-plausible", result.describe()
+    caught = {t.rsplit("::", 1)[1] for t in result.regressions + result.still_failing}
+    assert caught & {"test7", "test8"}, result.describe()
+
+
 def test_a_fix_that_breaks_a_passing_test_is_a_regression(validator: PatchValidator) -> None:
     # Fixes the loop but returns -1 where it used to find the element at the first probe.
     patch = ("java_programs/BINARY_SEARCH.java\n<<<<<<< SEARCH\n        while (lo < hi) {\n=======\n"

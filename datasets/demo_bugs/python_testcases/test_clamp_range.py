@@ -30,3 +30,11 @@ def test_degenerate_interval():
 def test_invalid_interval():
     with pytest.raises(ValueError):
         clamp_range([1], 5, 0)
+
+
+def test_bounds_are_kept():
+    assert clamp_range([0, 10], 0, 10) == [0, 10]
+
+
+def test_negative_interval():
+    assert clamp_range([-10, -2, 0], -5, -1) == [-5, -2, -1]

@@ -27,3 +27,7 @@ def test_all_equal():
 
 def test_unsorted_with_duplicates():
     assert is_sorted([5, 3, 3]) is False
+
+
+def test_duplicates_then_a_drop():
+    assert is_sorted([1, 2, 2, 1]) is False

@@ -35,4 +35,38 @@ public class BINARY_SEARCH_TEST {
     public void test6() {
         Assert.assertEquals(-1, BINARY_SEARCH.binary_search(new int[] {}, 2));
     }
+
+    @Test
+    public void test7() {
+        // An element inside the array, left of the middle: a search that starts past the end misses it.
+        Assert.assertEquals(1, BINARY_SEARCH.binary_search(new int[] {1, 3, 5, 7}, 3));
+    }
+
+    @Test
+    public void test8() {
+        // Every element of arrays of every length up to 9 is found at its index.
+        for (int n = 1; n <= 9; n++) {
+            int[] arr = new int[n];
+            for (int i = 0; i < n; i++) {
+                arr[i] = 2 * i + 1;
+            }
+            for (int i = 0; i < n; i++) {
+                Assert.assertEquals("length " + n + ", element " + arr[i], i, BINARY_SEARCH.binary_search(arr, arr[i]));
+            }
+        }
+    }
+
+    @Test
+    public void test9() {
+        // Values below, between and above the elements are not found.
+        for (int n = 0; n <= 9; n++) {
+            int[] arr = new int[n];
+            for (int i = 0; i < n; i++) {
+                arr[i] = 2 * i + 1;
+            }
+            for (int x = 0; x <= 2 * n; x += 2) {
+                Assert.assertEquals("length " + n + ", value " + x, -1, BINARY_SEARCH.binary_search(arr, x));
+            }
+        }
+    }
 }

@@ -30,4 +30,14 @@ public class FACTORIAL_TEST {
     public void test5() {
         FACTORIAL.factorial(21);
     }
+
+    @Test
+    public void test6() {
+        Assert.assertEquals(2L, FACTORIAL.factorial(2));
+    }
+
+    @Test
+    public void test7() {
+        Assert.assertEquals(3628800L, FACTORIAL.factorial(10));
+    }
 }

@@ -30,4 +30,19 @@ public class POWER_SUM_TEST {
     public void test5() {
         Assert.assertEquals(36L, POWER_SUM.power_sum(3, 3));
     }
+
+    @Test
+    public void test6() {
+        Assert.assertEquals(1025L, POWER_SUM.power_sum(2, 10));
+    }
+
+    @Test
+    public void test7() {
+        Assert.assertEquals(354L, POWER_SUM.power_sum(4, 4));
+    }
+
+    @Test
+    public void test8() {
+        Assert.assertEquals(1L, POWER_SUM.power_sum(1, 7));
+    }
 }
