@@ -1,10 +1,12 @@
-"""Overfitting check: does a plausible patch also pass the fixed version's tests?
+"""Overfitting check: does a plausible patch also pass the tests the real fix held out?
 
-A patch is plausible when the bug's own tests pass; it may still overfit them. When the dataset knows the
-fixed version (the ground-truth patch, or a dataset with `checkout_fixed(bug, workspace)`), the patched
-program is run against the fixed version's full test suite, including any test the real fix added or
-changed (held out from the agent). A test that passes on the fixed version but fails on the patched
-program flags the patch as plausible-but-overfitting.
+A patch is plausible when the bug's own tests pass; it may still overfit them. When the real fix added
+or changed tests (the ground-truth patch touches test files, or a dataset with
+`checkout_fixed(bug, workspace)` has test files that differ from the buggy version's), those held-out
+tests are the evidence the agent never saw: the patched program runs the fixed version's test suite
+with them, and a test that passes on the fixed version but fails on the patched program flags the
+patch as plausible-but-overfitting. A fix that holds out no test leaves nothing to check: rerunning the
+tests the patch already passed proves nothing, so the verdict is "not checked" (`overfitting` None).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from repair.runners import TestReport, make_test_runner
 from repair.runners.base import TestSetup
 
 OVERFITTING_FILE = "overfitting.json"
+NO_HELD_OUT_TESTS = "not checked: the real fix holds out no test beyond the bug's own"
 
 
 @dataclass
@@ -42,7 +45,7 @@ class OverfittingVerdict:
 
 
 def check_overfitting(bug_id: str, patch: str, options: DatasetOptions | None = None) -> OverfittingVerdict:
-    """Run the fixed version's tests on `patch` applied to the buggy version of `bug_id`."""
+    """Run the fixed version's tests, held-out ones included, on `patch` applied to the buggy `bug_id`."""
     dataset, bug = resolve_bug(bug_id, options)
     return check_against_fixed_version(bug, dataset, patch)
 
@@ -54,6 +57,8 @@ def check_against_fixed_version(bug: Bug, dataset: Dataset, patch: str) -> Overf
         return OverfittingVerdict(None, "no fixed version is known for this bug")
     if not patch.strip():
         return OverfittingVerdict(None, "there is no patch to check")
+    if not callable(checkout_fixed) and not _fix_changes_tests(bug):
+        return OverfittingVerdict(None, NO_HELD_OUT_TESTS)  # known without checking anything out
     fixed, patched = make_workspace(), make_workspace()
     try:
         dataset.checkout(bug, patched)
@@ -67,6 +72,8 @@ def check_against_fixed_version(bug: Bug, dataset: Dataset, patch: str) -> Overf
         except PatchError as exc:
             return OverfittingVerdict(None, f"the patch does not apply to a fresh checkout: {exc}")
         held_out = _copy_changed_tests(bug, fixed, patched)
+        if not held_out:
+            return OverfittingVerdict(None, NO_HELD_OUT_TESTS)
         setup = _with_tests(bug.test_setup, held_out)
         reference = make_test_runner(fixed, setup).run()
         if not reference.build_ok:
@@ -79,8 +86,8 @@ def check_against_fixed_version(bug: Bug, dataset: Dataset, patch: str) -> Overf
 
 
 def _verdict(reference: TestReport, result: TestReport, held_out: list[str]) -> OverfittingVerdict:
-    where = f"the fixed version's test suite ({len(reference.results)} tests" + \
-        (f", with {len(held_out)} held-out test file(s) of the real fix)" if held_out else ")")
+    where = f"the fixed version's test suite ({len(reference.results)} tests, with {len(held_out)} held-out " \
+        "test file(s) of the real fix)"
     if not result.build_ok:
         return OverfittingVerdict(True, f"the patched program does not build with {where}", held_out,
                                   len(reference.results))
@@ -89,6 +96,13 @@ def _verdict(reference: TestReport, result: TestReport, held_out: list[str]) -> 
         return OverfittingVerdict(True, f"overfitting: {len(failing)} test(s) of {where} fail on the patch",
                                   held_out, len(result.results), failing)
     return OverfittingVerdict(False, f"passes {where}", held_out, len(result.results))
+
+
+def _fix_changes_tests(bug: Bug) -> bool:
+    try:
+        return any(bug.is_test_path(path) for path in Patch.parse(bug.fix_patch or "").changed_paths())
+    except PatchError:
+        return False
 
 
 def _copy_changed_tests(bug: Bug, fixed: Workspace, patched: Workspace) -> list[str]:

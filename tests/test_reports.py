@@ -1,8 +1,9 @@
 """Patch review reports of a real offline run (demo:is_sorted), checked as Markdown and in a headless Chromium;
-ground-truth matching; the overfitting check with a held-out test."""
+ground-truth matching and its labels; the overfitting check with a held-out test, and without one."""
 
 from __future__ import annotations
 
+import difflib
 import json
 import shutil
 import struct
@@ -17,9 +18,13 @@ from typer.testing import CliRunner
 from repair.cli import app
 from repair.containers.process import run_process
 from repair.datasets.demo import DEMO_ROOT, DemoDataset
+from repair.datasets.quixbugs import QuixBugsDataset
 from repair.fix_run import FixOptions, run_fix
-from repair.overfitting import check_against_fixed_version
-from repair.reports import ground_truth_match, write_run_reports
+from repair.overfitting import NO_HELD_OUT_TESTS, check_against_fixed_version
+from repair.reports import ground_truth_match, match_label, write_run_reports
+from repair.reports.summary import render_html, render_markdown, totals
+
+QUIXBUGS_MINI = Path(__file__).parent / "fixtures" / "quixbugs_mini"
 
 FIXED_LINE = "        if items[i - 1] > items[i]:"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -44,7 +49,7 @@ def test_markdown_report(run_dir: Path) -> None:
     text = (run_dir / "report.md").read_text()
     assert text.startswith("# Patch review: demo:is_sorted")
     assert "python_testcases/test_is_sorted.py::test_with_duplicates" in text or "test_with_duplicates" in text
-    assert "**plausible**" in text and "matches the ground-truth fix exactly" in text
+    assert "**plausible**" in text and "matches the ground truth (the same program text)" in text
     assert "```diff" in text and "+" + FIXED_LINE in text
     assert "## Fault localization" in text and "python_programs/is_sorted.py:4" in text
     assert "| 1 | understand |" in text  # the timeline starts in the FSM's first state
@@ -89,6 +94,24 @@ def test_html_report_in_headless_chromium(run_dir: Path, tmp_path: Path) -> None
     data = shot.read_bytes()
     assert png_size(data) == (1200, 2400)
     assert len(data) > 20_000  # a blank page of that size compresses to a few kB
+
+
+def test_ground_truth_match_ignores_what_the_fix_changed_besides_code() -> None:
+    # QuixBugs' corrected gcd.py drops the buggy file's trailing docstring along with the one-line fix.
+    bug = QuixBugsDataset("python", QUIXBUGS_MINI).get("quixbugs-python:gcd")
+    assert bug.fix_patch is not None and '-"""' in bug.fix_patch
+
+    def read(path: str) -> str | None:
+        file = QUIXBUGS_MINI / path
+        return file.read_text() if file.is_file() else None
+
+    buggy = read("python_programs/gcd.py") or ""
+    fixed = buggy.replace("return gcd(a % b, b)", "return gcd(b, a % b)")
+    code_only = "".join(difflib.unified_diff(buggy.splitlines(True), fixed.splitlines(True),
+                                             "a/python_programs/gcd.py", "b/python_programs/gcd.py"))
+    assert ground_truth_match(code_only, bug.fix_patch, read) == "ast"
+    wrong = code_only.replace("+        return gcd(b, a % b)", "+        return gcd(b, b % a)")
+    assert ground_truth_match(wrong, bug.fix_patch, read) == "differs"
 
 
 def test_ground_truth_match_exact_ast_differs() -> None:
@@ -142,6 +165,43 @@ def test_overfitting_check_runs_the_fixed_versions_held_out_test() -> None:
 
     correct = check_against_fixed_version(bug, dataset, (DEMO_ROOT / "fixes" / "is_sorted.diff").read_text())
     assert correct.overfitting is False and "held-out" in correct.note
+
+
+def test_overfitting_check_without_held_out_tests_does_not_rerun_the_bugs_own() -> None:
+    # The demo fixes change no test: the fixed version's suite is the one the patch already passed.
+    dataset = DemoDataset()
+    verdict = check_against_fixed_version(dataset.get("demo:is_sorted"), dataset, OVERFITTING_PATCH)
+    assert verdict.overfitting is None and verdict.note == NO_HELD_OUT_TESTS and verdict.tests_run == 0
+
+
+def record(bug: str, status: str, ground_truth: str | None, overfitting: dict | None) -> dict:
+    return {"bug": bug, "status": status, "ground_truth": ground_truth, "overfitting": overfitting,
+            "patch": "diff --git a/x b/x\n" if status == "plausible" else "", "run_dir": f"runs/{bug}",
+            "cycles": 5, "cost_usd": 0.0, "wall_seconds": 1.0, "tools": {}}
+
+
+def test_batch_summary_labels_say_what_was_checked() -> None:
+    records = [
+        record("demo:a", "plausible", "exact", {"overfitting": None, "note": NO_HELD_OUT_TESTS}),
+        record("demo:b", "plausible", "ast", {"overfitting": False, "note": "passes", "failing": []}),
+        record("demo:c", "plausible", "differs", {"overfitting": True, "note": "fails", "failing": ["t1", "t2"]}),
+        record("local:d", "plausible", None, None),
+        record("demo:e", "failed", None, None),
+    ]
+    t = totals(records)
+    assert (t.plausible, t.correct, t.differs, t.no_ground_truth, t.overfitting) == (4, 2, 1, 1, 1)
+    assert t.line() == ("5 bugs: 4 plausible (2 match the ground truth, 1 differ from it, 1 have no ground truth); "
+                        "1 fail the held-out tests of the real fix")
+    rows = {line.split(" | ")[0].strip("| "): line.split(" | ")[2:4]
+            for line in render_markdown(records).splitlines() if line.startswith("| demo:") or
+            line.startswith("| local:")}
+    assert rows == {"demo:a": ["matches the ground truth", "none held out"],
+                    "demo:b": ["matches the ground truth", "pass"],
+                    "demo:c": ["differs from the ground truth", "fails 2"],
+                    "local:d": ["no ground truth", "not run"], "demo:e": ["-", "not run"]}
+    html = render_html(records)
+    assert "matches the ground truth" in html and ">ok<" not in html
+    assert match_label(None) == "no ground truth"
 
 
 def test_report_command_rewrites_the_reports(run_dir: Path) -> None:

@@ -2,8 +2,9 @@
 
 Both patches are applied to the buggy sources and the resulting files compared, so header noise, hunk
 offsets and context lines do not matter. "exact" ignores trailing whitespace and blank lines; "ast"
-compares syntax trees (Python's `ast`, tree-sitter tokens for Java), so formatting and comments do not
-matter either.
+compares syntax trees (Python's `ast` without docstrings, tree-sitter tokens without comments for Java),
+so what a fix changed besides code (layout, comments, docstrings) does not matter either: QuixBugs'
+corrected programs often drop a docstring along with the fix.
 """
 
 from __future__ import annotations
@@ -20,6 +21,20 @@ from repair.syntax import language_of, parse
 
 Match = Literal["exact", "ast", "differs"]
 
+# What a report says about a patch and the ground truth: "exact" and "ast" both match it.
+MATCH_LABELS: dict[str | None, str] = {
+    "exact": "matches the ground truth",
+    "ast": "matches the ground truth",
+    "differs": "differs from the ground truth",
+    None: "no ground truth",
+}
+MATCHING = ("exact", "ast")
+
+
+def match_label(match: str | None) -> str:
+    """The label a report prints for a `ground_truth_match` result (None: no ground truth was known)."""
+    return MATCH_LABELS.get(match, MATCH_LABELS[None])
+
 
 def ground_truth_match(candidate: str, truth: str, read: Callable[[str], str | None]) -> Match:
     """How `candidate` relates to `truth`; `read(path)` gives a buggy source file (None if absent)."""
@@ -29,9 +44,13 @@ def ground_truth_match(candidate: str, truth: str, read: Callable[[str], str | N
         return "differs"
     if content_key(ours) == content_key(theirs):
         return "exact"
-    if ours.keys() != theirs.keys():
-        return "differs"
-    if all(normalised(path, ours[path]) == normalised(path, theirs[path]) for path in ours):
+
+    def text(files: dict[str, str], path: str) -> str:
+        return files[path] if path in files else read(path) or ""
+
+    # A file only one side changed still counts: the fix may have changed nothing but its docstring.
+    if all(normalised(path, text(ours, path)) == normalised(path, text(theirs, path))
+           for path in sorted(ours.keys() | theirs.keys())):
         return "ast"
     return "differs"
 
@@ -51,7 +70,7 @@ def normalised(path: str, text: str) -> str:
     language = language_of(path)
     if language == "python":
         try:
-            return ast.dump(ast.parse(text))
+            return ast.dump(_without_docstrings(ast.parse(text)))
         except SyntaxError:
             pass
     if language in ("python", "java"):
@@ -59,6 +78,18 @@ def normalised(path: str, text: str) -> str:
         _leaves(parse(language, text).root_node, tokens)
         return " ".join(tokens)
     return " ".join(text.split())
+
+
+def _without_docstrings(tree: ast.Module) -> ast.Module:
+    """The tree without bare string statements (docstrings and their kin), which do not change behaviour."""
+    for node in ast.walk(tree):
+        for name in ("body", "orelse", "finalbody"):
+            body = getattr(node, name, None)
+            if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
+                kept = [s for s in body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant)
+                                                and isinstance(s.value.value, str))]
+                setattr(node, name, kept or [ast.Pass()])
+    return tree
 
 
 def _leaves(node: Node, out: list[str]) -> None:

@@ -6,15 +6,22 @@ from html import escape
 from pathlib import Path
 
 from repair.reports.html_page import badge, diff_html, page, status_kind, table
+from repair.reports.patch_match import MATCHING, match_label
 from repair.reports.run_review import RunReview, review_run
 from repair.reports.svg import bar_chart
 
-MATCH_TEXT = {
-    "exact": "matches the ground-truth fix exactly",
-    "ast": "matches the ground-truth fix after AST normalisation (formatting and comments aside)",
-    "differs": "differs from the ground-truth fix",
-    None: "no ground-truth fix is known for this bug",
+# How the label was reached, after the label itself.
+MATCH_DETAIL = {
+    "exact": " (the same program text)",
+    "ast": " (the same code once layout, comments and docstrings are set aside)",
+    "differs": "",
+    None: " is known for this bug",
 }
+
+
+def match_text(review: RunReview) -> str:
+    """The ground-truth label of the run's patch, with how it was reached."""
+    return match_label(review.ground_truth) + MATCH_DETAIL.get(review.ground_truth, "")
 
 
 def write_run_reports(run_dir: Path) -> None:
@@ -28,12 +35,12 @@ def verdict_text(review: RunReview) -> str:
     """One line: plausible or not, and how the patch relates to the ground truth and the held-out tests."""
     parts = [f"**{review.status}**" + (f" ({review.reason})" if review.reason else "")]
     if review.patch:
-        parts.append(MATCH_TEXT[review.ground_truth])
+        parts.append(match_text(review))
     over = review.overfitting
     if over and over.get("overfitting") is True:
         parts.append("⚠ plausible but OVERFITTING: " + str(over.get("note", "")))
-    elif over and over.get("overfitting") is False:
-        parts.append("overfitting check: " + str(over.get("note", "")))
+    elif over:
+        parts.append("held-out tests: " + str(over.get("note", "")))
     return "; ".join(parts)
 
 
@@ -92,16 +99,16 @@ def render_html(review: RunReview) -> str:
         body.append(f"<p>{escape(review.description)}</p>")
     verdict = [badge(review.status, kind)]
     if review.patch:
-        match_kind = "good" if review.ground_truth in ("exact", "ast") else "info" if review.ground_truth is None \
+        match_kind = "good" if review.ground_truth in MATCHING else "info" if review.ground_truth is None \
             else "warn"
-        verdict.append(badge(f"ground truth: {review.ground_truth or 'unknown'}", match_kind))
+        verdict.append(badge(match_label(review.ground_truth), match_kind))
     if over.get("overfitting") is True:
         verdict.append(badge("overfitting", "bad"))
     elif over.get("overfitting") is False:
-        verdict.append(badge("passes the fixed version's tests", "good"))
+        verdict.append(badge("passes the held-out tests of the real fix", "good"))
     body.append(f'<p id="verdict">{" ".join(verdict)}</p>')
-    facts = [("reason", review.reason), ("ground truth", MATCH_TEXT[review.ground_truth] if review.patch else "-"),
-             ("overfitting check", str(over.get("note", "not run"))), ("model", review.model),
+    facts = [("reason", review.reason), ("ground truth", match_text(review) if review.patch else "-"),
+             ("held-out tests", str(over.get("note", "not run"))), ("model", review.model),
              ("cycles", str(review.cycles)),
              ("tokens", f"{review.prompt_tokens} prompt + {review.completion_tokens} completion"),
              ("cost", f"${review.cost_usd:.4f}"), ("time", f"{review.seconds:.1f}s")]
