@@ -26,6 +26,13 @@ class CheckedOutBug:
     def close(self) -> None:
         self.workspace.close()
 
+    def discover_failing(self) -> None:
+        """When the dataset does not say which tests fail (a local repo), run them all once and take those."""
+        if self.bug.failing_tests or self.baseline is not None:
+            return
+        self.baseline = self.runner.run()
+        self.bug = replace(self.bug, failing_tests=self.baseline.failing)
+
 
 def make_workspace(backend: str = "local", workdir: Path | None = None, bug: Bug | None = None) -> Workspace:
     """An empty workspace of the chosen backend (`local`, or `docker` when available)."""
@@ -47,9 +54,8 @@ def check_out(bug_id: str, options: DatasetOptions | None = None, workdir: Path 
         dataset.checkout(bug, workspace)
         runner = make_test_runner(workspace, bug.test_setup)
         checked = CheckedOutBug(bug, dataset, workspace, runner)
-        if discover_failing and not bug.failing_tests:
-            checked.baseline = runner.run()
-            checked.bug = replace(bug, failing_tests=checked.baseline.failing)
+        if discover_failing:
+            checked.discover_failing()
         return checked
     except BaseException:
         workspace.close()

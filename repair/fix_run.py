@@ -6,7 +6,9 @@ Artifacts in `runs/<bug>/<timestamp>/`: `trajectory.jsonl`, `result.json`, `patc
 from __future__ import annotations
 
 import json
+import os
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -66,12 +68,32 @@ STRATEGIES = ("fsm", "escalate")
 
 @dataclass
 class FixOutcome:
-    """The agent's result and where its artifacts are (`escalation` when FixAgent's levels ran)."""
+    """The agent's result and where its artifacts are (`escalation` when FixAgent's levels ran; `applied`:
+    the files `--apply` wrote into the user's repository)."""
 
     run_dir: Path
     result: AgentResult
     summary: dict[str, Any] = field(default_factory=dict)
     escalation: EscalationResult | None = None
+    applied: list[str] = field(default_factory=list)
+
+
+class NothingToRepair(RepairError):
+    """The bug's tests all pass on the checked-out version: there is no failure for the agent to repair."""
+
+
+def default_runs_dir(bug_id: str, cwd: Path | None = None) -> Path:
+    """`./runs`, unless that lies inside the local repository being repaired: the user's repository is only
+    read, so its runs go to `$XDG_STATE_HOME/repair/runs` (~/.local/state/repair/runs) instead."""
+    cwd = (cwd or Path.cwd()).resolve()
+    here = cwd / "runs"
+    if not bug_id.startswith("local:"):
+        return here
+    repo = Path(bug_id.split(":", 1)[1]).resolve()
+    if here != repo and repo not in here.parents:
+        return here
+    state = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+    return state / "repair" / "runs"
 
 
 def run_dir_for(options: FixOptions, suffix: str = "") -> Path:
@@ -94,13 +116,15 @@ def make_context(checked: CheckedOutBug, options: ToolOptions | None = None) -> 
 
 def run_fix(options: FixOptions, model: Model | None = None, observer: AgentObserver | None = None,
             run_dir: Path | None = None, escalation_config: EscalationConfig | None = None,
-            checked: CheckedOutBug | None = None) -> FixOutcome:
+            checked: CheckedOutBug | None = None, say: Callable[[str], None] | None = None) -> FixOutcome:
     """Repair `options.bug_id` in a fresh workspace with the FSM agent or FixAgent's escalation.
 
     `checked` is a bug the caller already checked out (and closes itself), so that its baseline test run
     is not repeated. Writes trajectory.jsonl, result.json, patch.diff and the review reports; the user's
-    files change only with `apply`.
+    files change only with `apply`. `say` hears what happens before the agent's first cycle. Raises
+    `NothingToRepair` when every test of the bug passes.
     """
+    say = say or (lambda _line: None)
     if options.apply and not options.bug_id.startswith("local:"):
         raise RepairError("--apply writes the patch into your repository: use it with a local repo (--repo DIR)")
     options = replace(options, strategy=options.resolved_strategy())
@@ -113,11 +137,17 @@ def run_fix(options: FixOptions, model: Model | None = None, observer: AgentObse
     started = time.monotonic()
     owned = checked is None
     if checked is None:
+        say(f"checking out {options.bug_id} ({options.backend} workspace)")
         checked = check_out(options.bug_id, DatasetOptions(options.quixbugs_root, options.test_cmd),
-                            backend=options.backend)
+                            backend=options.backend, discover_failing=False)
     escalation: EscalationResult | None = None
     try:
+        say("running the tests of the buggy version")
+        checked.discover_failing()
+        _check_something_fails(checked)
         ctx = make_context(checked, ToolOptions(perfect_fl=options.perfect_fl))
+        say(f"tests before the repair: {ctx.baseline.summary() if ctx.baseline else '?'}; starting the agent "
+            f"({model.name}, {options.strategy} strategy)")
         writer = TrajectoryWriter(run_dir / "trajectory.jsonl")
         if options.strategy == "escalate":
             config = escalation_config or escalation_config_from(options)
@@ -129,8 +159,17 @@ def run_fix(options: FixOptions, model: Model | None = None, observer: AgentObse
     finally:
         if owned:
             checked.close()
-    _write_artifacts(run_dir, summary, options)
-    return FixOutcome(run_dir, result, summary, escalation)
+    applied = _write_artifacts(run_dir, summary, options)
+    return FixOutcome(run_dir, result, summary, escalation, applied)
+
+
+def _check_something_fails(checked: CheckedOutBug) -> None:
+    """A bug whose failing tests were found by running them all (a local repo), and all of which pass,
+    has nothing to repair."""
+    baseline = checked.baseline
+    if checked.bug.failing_tests or baseline is None or not baseline.all_passed or baseline.timed_out:
+        return
+    raise NothingToRepair(f"nothing to repair: every test passes ({baseline.summary()})")
 
 
 def run_escalation(options: FixOptions, model: Model | None = None, observer: AgentObserver | None = None,
@@ -170,7 +209,8 @@ def _summary(checked: CheckedOutBug, ctx: ToolContext, model: Model, result: Age
     return summary
 
 
-def _write_artifacts(run_dir: Path, summary: dict[str, Any], options: FixOptions) -> None:
+def _write_artifacts(run_dir: Path, summary: dict[str, Any], options: FixOptions) -> list[str]:
+    """result.json, patch.diff and the reports; with `apply`, the patch into the repo (the files it wrote)."""
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "result.json").write_text(json.dumps(summary, indent=2))
     (run_dir / "patch.diff").write_text(summary["patch"])
@@ -179,12 +219,13 @@ def _write_artifacts(run_dir: Path, summary: dict[str, Any], options: FixOptions
             write_run_reports(run_dir)
         except Exception as exc:  # noqa: BLE001 - a report that cannot be drawn must not lose the run's result
             (run_dir / "report-error.txt").write_text(f"{type(exc).__name__}: {exc}\n")
-    if options.apply and summary["patch"]:
-        apply_to_repo(options.bug_id.split(":", 1)[1], summary["patch"])
+    if options.apply and summary["patch"] and summary["status"] == "plausible":
+        return apply_to_repo(options.bug_id.split(":", 1)[1], summary["patch"])
+    return []
 
 
-def apply_to_repo(repo: str, diff: str) -> None:
-    """Write a validated patch into the user's repository (the one step that touches it)."""
+def apply_to_repo(repo: str, diff: str) -> list[str]:
+    """Write a validated patch into the user's repository (the one step that touches it); the paths written."""
     root = Path(repo).resolve()
 
     def read(path: str) -> str | None:
@@ -194,6 +235,7 @@ def apply_to_repo(repo: str, diff: str) -> None:
     applied = Patch.parse(diff).apply_to_texts(read)
     for path, content in applied.files.items():
         (root / path).write_text(content, encoding="utf-8")
+    return sorted(applied.files)
 
 
 @dataclass

@@ -131,19 +131,39 @@ def test_goal_accomplished_needs_a_plausible_patch_and_budget_stops_the_run(demo
     assert agent.result.status == "failed" and "cycle budget" in agent.result.reason
 
 
-def test_apply_writes_the_plausible_patch_into_a_local_repo(tmp_path: Path) -> None:
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    (repo / "calc.py").write_text("def add(a, b):\n    return a - b\n")
-    (repo / "test_calc.py").write_text("from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n")
-    script = [
+def local_repo(root: Path, body: str) -> Path:
+    root.mkdir()
+    (root / "calc.py").write_text(f"def add(a, b):\n    return {body}\n")
+    (root / "test_calc.py").write_text("from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n")
+    return root
+
+
+def test_apply_lists_the_files_it_wrote_and_runs_stay_out_of_the_repo(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = local_repo(tmp_path / "repo", "a - b")
+    script = tmp_path / "script.json"
+    script.write_text(json.dumps([
         {"thoughts": "", "command": {"name": "express_hypothesis", "args": {"hypothesis": "subtracts"}}},
         {"thoughts": "", "command": {"name": "write_fix", "args": {"changes": [
             {"file": "calc.py", "changes": [{"start": 2, "end": 2, "replacement": "    return a + b"}]}]}}},
         {"thoughts": "", "command": {"name": "goal_accomplished", "args": {}}},
-    ]
-    options = FixOptions(f"local:{repo}", runs_dir=str(tmp_path / "runs"), apply=True, test_cmd="pytest -q")
-    outcome = run_fix(options, model=ScriptedModel(script))
-    assert outcome.result.status == "plausible"
+    ]))
+    monkeypatch.chdir(repo)  # the user runs it from inside the repository, with no --runs-dir
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    out = CliRunner().invoke(app, ["fix", "--repo", ".", "--test-cmd", "pytest -q", "--apply",
+                                   "--model", f"scripted:{script}"])
+    assert out.exit_code == 0, out.output
+    assert "applied: calc.py" in out.output
     assert (repo / "calc.py").read_text() == "def add(a, b):\n    return a + b\n"
-    assert outcome.summary["tests_before"]["failing"] == ["test_calc.py::test_add"]
+    assert sorted(p.name for p in repo.iterdir()) == ["calc.py", "test_calc.py"]  # no runs/ left inside
+    (result,) = (tmp_path / "state" / "repair" / "runs").rglob("result.json")
+    assert json.loads(result.read_text())["tests_before"]["failing"] == ["test_calc.py::test_add"]
+
+
+def test_a_repo_whose_tests_pass_has_nothing_to_repair(tmp_path: Path) -> None:
+    repo = local_repo(tmp_path / "repo", "a + b")
+    out = CliRunner().invoke(app, ["fix", "--repo", str(repo), "--test-cmd", "pytest -q",
+                                   "--runs-dir", str(tmp_path / "runs")])
+    assert out.exit_code == 0, out.output
+    assert "nothing to repair: every test passes (1 pass)" in out.output
+    assert not (tmp_path / "runs").exists()

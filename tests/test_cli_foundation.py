@@ -8,7 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from repair.cli import app
+from repair.cli_app import package_version
 from repair.datasets import DemoDataset
 
 FIXES = Path(__file__).resolve().parent.parent / "datasets" / "demo_bugs" / "fixes"
@@ -25,10 +28,45 @@ def test_bugs_lists_the_demo_bugs() -> None:
     assert out.returncode == 0
     for bug in DemoDataset().list_bugs():
         assert bug.id in out.stdout
+    assert "into [lo, hi]" in out.stdout  # a description is text, not Rich markup
+
+
+COMMANDS = ["fix", "batch", "bugs", "checkout", "test", "validate", "localize", "replay", "report", "compare", "ci"]
+
+
+def test_help_is_printed_as_written_and_flags_take_no_value() -> None:
+    runner = CliRunner()
+    for name in COMMANDS:
+        out = runner.invoke(app, [name, "-h"], env={"COLUMNS": "300"}, terminal_width=300)
+        assert out.exit_code == 0, (name, out.output)
+        assert "<bool>" not in out.output, name
+    fix = runner.invoke(app, ["fix", "--help"], env={"COLUMNS": "300"}, terminal_width=300).output
+    assert "JSON {model: [usd/M prompt, usd/M completion]}" in fix
+    ci = runner.invoke(app, ["ci", "--help"], env={"COLUMNS": "300"}, terminal_width=300).output
+    repo_line = next(line for line in ci.splitlines() if "--repo" in line)
+    assert repo_line.count("default") == 1
+    version = runner.invoke(app, ["--version"])
+    assert version.exit_code == 0 and version.output.strip() == f"repair {package_version()}"
+
+
+@pytest.mark.parametrize("name", ["fix", "checkout", "test", "validate", "localize"])
+def test_every_bug_command_takes_the_bug_positionally_or_as_an_option(name: str) -> None:
+    # Two different bugs, one each way: the command read both forms, and says so before any work.
+    extra = ["--patch", str(FIXES / "is_sorted.diff")] if name == "validate" else []
+    out = CliRunner().invoke(app, [name, "demo:is_sorted", "--bug", "demo:clamp_range", *extra])
+    assert out.exit_code == 2 and "two bugs given" in out.output
+    none = CliRunner().invoke(app, [name, *extra], env={"COLUMNS": "300"}, terminal_width=300)
+    assert none.exit_code == 2 and "as BUG or --bug BUG" in none.output
+
+
+def test_checkout_by_option_into_the_named_folder(tmp_path: Path) -> None:
+    out = CliRunner().invoke(app, ["checkout", "--bug", "demo:is_sorted", "--workdir", str(tmp_path / "w")])
+    assert out.exit_code == 0, out.output
+    assert (tmp_path / "w" / "python_programs" / "is_sorted.py").is_file()
 
 
 def test_test_shows_which_tests_fail_and_times_out_hanging_ones() -> None:
-    out = repair("test", "demo:GCD_LOOP")
+    out = repair("test", "--bug", "demo:GCD_LOOP")
     assert out.returncode == 0, out.stderr
     assert "timeout" in out.stdout and "GCD_LOOP_TEST::test3" in out.stdout
     assert "2 pass, 3 timeout" in out.stdout
@@ -44,6 +82,15 @@ def test_validate_right_and_wrong_patches(tmp_path: Path) -> None:
                                                                     "+        if items[i - 1] < items[i]:"))
     out = repair("validate", "demo:is_sorted", "--patch", str(wrong))
     assert out.returncode == 1 and "not plausible" in out.stdout and "test_is_sorted.py::" in out.stdout
+
+
+def test_a_patch_hint_shows_code_as_written(tmp_path: Path) -> None:
+    stale = tmp_path / "stale.diff"  # its context line is not in the file: the hint shows what it expected
+    stale.write_text((FIXES / "BINARY_SEARCH.diff").read_text().replace(
+        "             if (arr[mid] == x) {", "             if (arr[mid] == y) {"))
+    out = repair("validate", "demo:BINARY_SEARCH", "--patch", str(stale))
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "if (arr[mid] == y) {" in out.stdout
 
 
 def test_validate_refuses_a_patch_outside_the_repo(tmp_path: Path) -> None:

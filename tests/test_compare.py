@@ -6,6 +6,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from repair.batch import RESULTS_FILE, ResultsLog
 from repair.cli import app
 from repair.fix_run import FixOptions, run_fix
 from repair.models import ScriptedModel
@@ -44,3 +45,19 @@ def test_compare_of_a_missing_run_is_a_clear_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["compare", str(tmp_path / "nope"), str(tmp_path)])
     assert result.exit_code != 0
     assert "does not exist" in str(result.exception)
+
+
+def test_bugs_only_one_batch_ran_are_listed_apart(tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    for out, outcomes in ((a, {"demo:x": "plausible", "demo:y": "plausible", "demo:z": "failed"}),
+                          (b, {"demo:x": "failed", "demo:w": "failed", "demo:v": "plausible"})):
+        log = ResultsLog(out / RESULTS_FILE)
+        for bug, status in outcomes.items():
+            log.append({"bug": bug, "status": status})
+    comparison = compare_runs(a, b)
+    assert comparison.only_a == ["demo:x"] and comparison.only_b == [] and comparison.neither == []
+    assert comparison.missing_in_b == ["demo:y", "demo:z"] and comparison.missing_in_a == ["demo:v", "demo:w"]
+    text = CliRunner().invoke(app, ["compare", str(a), str(b)]).output
+    assert "fixed only in B: none" in text and "fixed in neither: 0" in text
+    assert "ran only in A (missing from B) (2):\n  demo:y\n  demo:z" in text
+    assert "ran only in B (missing from A) (2):\n  demo:v\n  demo:w" in text

@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.text import Text
 
 from repair.batch import BatchOptions, run_batch
-from repair.cli_app import QuixBugsRootOption, app, console, err_console
+from repair.cli_app import QuixBugsRootOption, command, console, err_console
 from repair.reports import compare_runs, render_comparison, totals, write_run_reports
 
 
-@app.command("batch")
+@command("batch")
 def batch(
     dataset: str = typer.Option(..., "--dataset", "-d", help="demo, quixbugs-java, quixbugs-python, defects4j..."),
     bugs: str | None = typer.Option(None, "--bugs", help="Names, globs and ranges: 'Closure-1..20,Lang-*'."),
@@ -33,19 +34,19 @@ def batch(
                            max_cycles, quixbugs_root, not no_overfitting)
     outcome = run_batch(options, err_console)
     t = totals(outcome.records)
-    console.print(f"{t.bugs} bugs: {t.plausible} plausible, {t.correct} correct, {t.overfitting} overfitting; "
-                  f"${t.cost_usd:.4f}", highlight=False)
-    console.print(f"summary: {outcome.out / 'summary.html'}", highlight=False)
+    console.print(Text(f"{t.line()}; ${t.cost_usd:.4f}"), highlight=False, soft_wrap=True)
+    console.print(Text(f"summary: {outcome.out / 'summary.html'}"), highlight=False, soft_wrap=True)
 
 
-@app.command("report")
+@command("report")
 def report(run_dir: Path = typer.Argument(..., help="A run directory (runs/<bug>/<ts>/).")) -> None:
     """(Re)write report.md and report.html of a run."""
     write_run_reports(run_dir)
-    console.print(f"wrote {run_dir / 'report.md'} and {run_dir / 'report.html'}", highlight=False)
+    console.print(Text(f"wrote {run_dir / 'report.md'} and {run_dir / 'report.html'}"), highlight=False,
+                  soft_wrap=True)
 
 
-@app.command("compare")
+@command("compare")
 def compare(
     run_a: Path = typer.Argument(..., help="A batch directory, results.jsonl, or runs directory."),
     run_b: Path = typer.Argument(..., help="The other one."),

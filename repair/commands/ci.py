@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.text import Text
 
 from repair.ci import CiOptions, run_ci
-from repair.cli_app import TestCmdOption, app, console
+from repair.cli_app import TestCmdOption, command, console
 
 
-@app.command("ci")
+@command("ci")
 def ci(
     test_cmd: str | None = TestCmdOption,
     model: str | None = typer.Option(None, "--model", "-m", help="offline, scripted:FILE, openai:NAME or "
@@ -23,7 +24,7 @@ def ci(
                                  "branch (needs GITHUB_TOKEN and GITHUB_REPOSITORY)."),
     base: str | None = typer.Option(None, "--base", help="The PR's base branch (default: the branch that failed)."),
     remote: str = typer.Option("origin", "--remote", help="The git remote to push the repair branch to."),
-    repo: Path = typer.Option(Path("."), "--repo", help="The checked-out repository (default: here)."),
+    repo: Path = typer.Option(Path("."), "--repo", help="The checked-out repository."),
     out_dir: Path | None = typer.Option(None, "--out", help="Where patch.diff, report.md and result.json go "
                                         "(default: <repo>/repair-ci)."),
 ) -> None:
@@ -33,6 +34,6 @@ def ci(
     if outcome.patch:
         console.print(outcome.patch, highlight=False, markup=False, soft_wrap=True)
     color = "green" if outcome.exit_code == 0 else "red"
-    console.print(f"[{color}]{outcome.status}[/]: {outcome.message}", highlight=False, soft_wrap=True)
+    console.print(Text.assemble((outcome.status, color), f": {outcome.message}"), highlight=False, soft_wrap=True)
     if outcome.exit_code:
         raise typer.Exit(outcome.exit_code)

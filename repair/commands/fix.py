@@ -9,35 +9,72 @@ import typer
 from rich.console import Console
 from rich.panel import Panel
 from rich.syntax import Syntax
+from rich.text import Text
 
-from repair.cli_app import QuixBugsRootOption, RepoOption, TestCmdOption, app, bug_id_from, console
-from repair.fix_run import FixOptions, FixOutcome, replay, run_fix
+from repair.cli_app import (
+    BackendOption,
+    BaseUrlOption,
+    BudgetUsdOption,
+    BugArgument,
+    BugOption,
+    MaxCyclesOption,
+    MaxTokensOption,
+    ModelOption,
+    QuixBugsRootOption,
+    RepoOption,
+    StrategyOption,
+    TestCmdOption,
+    bug_id_from,
+    command,
+    console,
+)
+from repair.fix_run import FixOptions, FixOutcome, NothingToRepair, default_runs_dir, replay, run_fix
 from repair.models.base import ToolCall
+from repair.reports import match_label, read_review
 from repair.trajectory import Step
 
 _COLORS = {"understand": "cyan", "collect": "blue", "try_fix": "magenta", "done": "green"}
 
 
 class LiveProgress:
-    """Prints one line per cycle (state, tool, outcome) and a spinner while a tool runs."""
+    """Prints one line per cycle (state, tool, outcome). On a terminal a spinner shows the running tool;
+    without one (CI logs, pipes) each phase and each tool start is a plain line, so the log never stalls."""
 
     def __init__(self, out: Console) -> None:
         self.out = out
-        self.status = out.status("starting", spinner="dots")
+        self.status = out.status("starting", spinner="dots") if out.is_terminal else None
+
+    def phase(self, text: str) -> None:
+        """Checkout, baseline run and the like, before the agent's first cycle."""
+        if self.status is not None:
+            self.status.update(Text(text))
+            self.status.start()
+        else:
+            self.out.print(Text(text), highlight=False, soft_wrap=True)
 
     def tool_started(self, cycle: int, state: str, call: ToolCall) -> None:
-        self.status.update(f"cycle {cycle} [{_COLORS.get(state, 'white')}]{state}[/] running {call.name}")
-        self.status.start()
+        line = Text.assemble(f"cycle {cycle} ", (state, _COLORS.get(state, "white")), f" running {call.name}")
+        if self.status is not None:
+            self.status.update(line)
+            self.status.start()
+        else:
+            self.out.print(line, highlight=False, soft_wrap=True)
 
     def step_done(self, step: Step) -> None:
-        self.status.stop()
+        if self.status is not None:
+            self.status.stop()
         move = step.state_before if step.state_before == step.state_after else \
             f"{step.state_before} → {step.state_after}"
         first = step.result.strip().splitlines()[0][:110] if step.result.strip() else ""
-        mark = "[red]✗[/]" if not step.ok else "[green]✓[/]"
-        self.out.print(f"{step.cycle:>3} [{_COLORS.get(step.state_after, 'white')}]{move:<22}[/] "
-                       f"{step.tool or '(malformed)':<24} {mark} {first}", highlight=False, markup=True, no_wrap=True,
-                       overflow="ellipsis")
+        mark = ("✓", "green") if step.ok else ("✗", "red")
+        # Tool results are code and test output: appended as text, never read as markup.
+        line = Text.assemble(f"{step.cycle:>3} ", (f"{move:<22}", _COLORS.get(step.state_after, "white")),
+                             f" {step.tool or '(malformed)':<24} ", mark, " ", first)
+        self.out.print(line, highlight=False, no_wrap=True, overflow="ellipsis")
+
+    def close(self) -> None:
+        if self.status is not None:
+            self.status.stop()
 
 
 def print_outcome(outcome: FixOutcome) -> None:
@@ -55,55 +92,76 @@ def print_outcome(outcome: FixOutcome) -> None:
                           for k in ("generation_seconds", "compilation_seconds", "test_seconds") if k in search)
         console.print(f"offline search: {counts}; {times}", highlight=False)
     color = "green" if summary["status"] == "plausible" else "red"
-    console.print(f"[{color}]{summary['status']}[/] — {summary['reason']}; {summary['cycles']} cycles, "
-                  f"{summary['tokens']['prompt'] + summary['tokens']['completion']} tokens, "
-                  f"${summary['cost_usd']:.4f}, {summary['seconds']:.1f}s", highlight=False)
-    console.print(f"run artifacts: {outcome.run_dir}", highlight=False)
+    console.print(Text.assemble((summary["status"], color), f" — {summary['reason']}; {summary['cycles']} cycles, "
+                                f"{summary['tokens']['prompt'] + summary['tokens']['completion']} tokens, "
+                                f"${summary['cost_usd']:.4f}, {summary['seconds']:.1f}s"), highlight=False)
+    if summary.get("patch"):
+        review = read_review(outcome.run_dir)
+        if review is not None:
+            console.print(Text(f"ground truth: {match_label(review.get('ground_truth'))}"), highlight=False)
+    for path in outcome.applied:
+        console.print(Text(f"applied: {path}"), highlight=False, soft_wrap=True)
+    console.print(Text(f"run artifacts: {outcome.run_dir}"), highlight=False, soft_wrap=True)
     if (outcome.run_dir / "report.html").is_file():
-        console.print(f"review report: {outcome.run_dir / 'report.md'} and report.html", highlight=False)
+        console.print(Text(f"review report: {outcome.run_dir / 'report.md'} and report.html"), highlight=False,
+                      soft_wrap=True)
 
 
-@app.command("fix")
+@command("fix")
 def fix(
-    bug: str | None = typer.Option(None, "--bug", "-b", help="Bug id, e.g. demo:BINARY_SEARCH."),
-    model: str | None = typer.Option(None, "--model", "-m", help="offline, scripted:FILE, openai:NAME or "
-                                     "openai-compatible:NAME (default: offline unless OPENAI_API_KEY is set)."),
-    base_url: str | None = typer.Option(None, "--base-url", help="An OpenAI-compatible server, e.g. "
-                                        "http://localhost:8000/v1."),
-    max_cycles: int = typer.Option(40, "--max-cycles", min=1, help="Stop after this many agent cycles."),
-    budget_usd: float | None = typer.Option(None, "--budget-usd", help="Stop once the model cost this much."),
-    max_tokens: int | None = typer.Option(None, "--max-tokens", help="Stop after this many tokens."),
-    max_seconds: float | None = typer.Option(None, "--max-seconds", help="Stop after this much wall time."),
-    apply: bool = typer.Option(False, "--apply", help="Write a plausible patch into the local repo (--repo)."),
+    bug: str | None = BugArgument,
+    bug_option: str | None = BugOption,
+    model: str | None = ModelOption,
+    base_url: str | None = BaseUrlOption,
+    max_cycles: int = MaxCyclesOption,
+    budget_usd: float | None = BudgetUsdOption,
+    max_tokens: int | None = MaxTokensOption,
+    max_seconds: float | None = typer.Option(None, "--max-seconds", min=1, help="Stop after this much wall time "
+                                             "(seconds)."),
+    apply: bool = typer.Option(False, "--apply", help="Write a plausible patch into the local repo (--repo) and "
+                               "list the files it changed."),
     perfect_fl: bool = typer.Option(False, "--perfect-fl", help="Fault localization from the bug's ground truth."),
-    backend: str = typer.Option("local", "--backend", help="Workspace backend: local or docker."),
-    strategy: str = typer.Option("auto", "--strategy", help="fsm (RepairAgent's agent), escalate (FixAgent's "
-                                 "L1→L2→L3, then the agent) or auto: escalate with an LLM, fsm offline."),
+    backend: str = BackendOption,
+    strategy: str = StrategyOption,
     all_plausible: bool = typer.Option(False, "--all-plausible", help="Offline engine: keep searching after the "
                                        "first plausible patch and report every plausible one."),
-    runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", help="Where runs/<bug>/<ts>/ go."),
+    runs_dir: Path | None = typer.Option(None, "--runs-dir", help="Where runs/<bug>/<ts>/ go (default: ./runs; "
+                                         "for a repo that holds the current folder, a folder outside it: "
+                                         "~/.local/state/repair/runs)."),
     prices: Path | None = typer.Option(None, "--prices", help="JSON {model: [usd/M prompt, usd/M completion]}."),
     repo: Path | None = RepoOption,
     test_cmd: str | None = TestCmdOption,
     quixbugs_root: str | None = QuixBugsRootOption,
 ) -> None:
     """Run the repair agent on a bug; print the patch and the result."""
-    options = FixOptions(bug_id_from(bug, repo), model, base_url, max_cycles, budget_usd, max_tokens, max_seconds,
-                         perfect_fl, backend, str(runs_dir), apply, str(prices) if prices else None,
-                         quixbugs_root, test_cmd, strategy, all_plausible)
-    outcome = run_fix(options, observer=LiveProgress(console))
+    bug_id = bug_id_from(bug, repo, bug_option)
+    options = FixOptions(bug_id, model, base_url, max_cycles, budget_usd, max_tokens, max_seconds,
+                         perfect_fl, backend, str(runs_dir or default_runs_dir(bug_id)), apply,
+                         str(prices) if prices else None, quixbugs_root, test_cmd, strategy, all_plausible)
+    progress = LiveProgress(console)
+    try:
+        outcome = run_fix(options, observer=progress, say=progress.phase)
+    except NothingToRepair as exc:
+        console.print(Text(str(exc)), highlight=False, soft_wrap=True)
+        return
+    finally:
+        progress.close()
     print_outcome(outcome)
     if outcome.summary["status"] != "plausible":
         raise typer.Exit(1)
 
 
-@app.command("replay")
+@command("replay")
 def replay_command(run_dir: Path = typer.Argument(..., help="A run directory (runs/<bug>/<ts>/).")) -> None:
     """Rerun a recorded run with its recorded model replies and check the result is the same."""
-    outcome = replay(run_dir, observer=LiveProgress(console))
+    progress = LiveProgress(console)
+    try:
+        outcome = replay(run_dir, observer=progress)
+    finally:
+        progress.close()
     print_outcome(outcome.replay)
     if outcome.same:
-        console.print(f"[green]replay matches[/]: {outcome.original['status']}, same patch")
+        console.print(Text.assemble(("replay matches", "green"), f": {outcome.original['status']}, same patch"))
         return
-    console.print(f"[red]replay differs[/]: {json.dumps(outcome.differences)}")
+    console.print(Text.assemble(("replay differs", "red"), f": {json.dumps(outcome.differences)}"))
     raise typer.Exit(1)

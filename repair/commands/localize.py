@@ -7,16 +7,27 @@ from pathlib import Path
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from repair.checkout import check_out
-from repair.cli_app import QuixBugsRootOption, RepoOption, TestCmdOption, app, bug_id_from, console
+from repair.cli_app import (
+    BugArgument,
+    BugOption,
+    QuixBugsRootOption,
+    RepoOption,
+    TestCmdOption,
+    bug_id_from,
+    command,
+    console,
+)
 from repair.datasets.registry import DatasetOptions
 from repair.fault_localization import FORMULAS, FaultLocalizer
 
 
-@app.command("localize")
+@command("localize")
 def localize(
-    bug: str | None = typer.Argument(None, help="Bug id, e.g. demo:GCD_LOOP; or use --repo with --test-cmd."),
+    bug: str | None = BugArgument,
+    bug_option: str | None = BugOption,
     formula: str = typer.Option("ochiai", "--formula", "-f", help=f"One of: {', '.join(FORMULAS)}."),
     top: int = typer.Option(20, "--top", "-n", min=1, help="How many lines to show."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
@@ -29,7 +40,8 @@ def localize(
 ) -> None:
     """Run the tests with per-test coverage and rank the lines most likely to hold the fault."""
     localizer = FaultLocalizer(formula=formula, perfect=perfect_fl, use_coverage=not no_coverage)
-    checked = check_out(bug_id_from(bug, repo), DatasetOptions(quixbugs_root, test_cmd), discover_failing=False)
+    checked = check_out(bug_id_from(bug, repo, bug_option), DatasetOptions(quixbugs_root, test_cmd),
+                        discover_failing=False)
     try:
         ranked = localizer.localize(checked.bug, checked.workspace, checked.runner)
     finally:
@@ -41,14 +53,15 @@ def localize(
                           "suspicious": [s.to_dict() for s in shown]}, indent=1))
         return
     title = f"suspicious lines of {checked.bug.id} ({'PERFECT FL: ground truth' if perfect_fl else formula})"
-    table = Table(title=title)
+    table = Table(title=Text(title))
     for column in ("rank", "file:line", "method", "score", "signals"):
         table.add_column(column, overflow="fold")
     for rank, s in enumerate(shown, 1):
         signals = " ".join(f"{name}={value:.3g}" for name, value in s.signals.items())
-        table.add_row(str(rank), f"{s.file}:{s.line}", s.method or "", f"{s.score:.4f}", signals)
+        table.add_row(*(Text(cell) for cell in (str(rank), f"{s.file}:{s.line}", s.method or "", f"{s.score:.4f}",
+                                                signals)))
     console.print(table)
     for note in localizer.notes:
-        console.print(f"[dim]{note}[/dim]", highlight=False)
+        console.print(Text(note, "dim"), highlight=False)
     if not ranked:
         console.print("no suspicious lines: no failing test executed project code")

@@ -108,6 +108,15 @@ def review_run(run_dir: Path, localize: bool = True) -> RunReview:
     return review
 
 
+def read_review(run_dir: Path) -> dict[str, Any] | None:
+    """The saved `review.json` of a run, or None when it has none (reports were not written)."""
+    try:
+        data = json.loads((run_dir / REVIEW_FILE).read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
 def _steps(run_dir: Path) -> list[Step]:
     path = run_dir / "trajectory.jsonl"
     return read_trajectory(path) if path.is_file() else []
