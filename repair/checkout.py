@@ -34,9 +34,12 @@ class CheckedOutBug:
         self.bug = replace(self.bug, failing_tests=self.baseline.failing)
 
 
+BACKENDS = ("local", "docker")
+
+
 def make_workspace(backend: str = "local", workdir: Path | None = None, bug: Bug | None = None) -> Workspace:
     """An empty workspace of the chosen backend (`local`, or `docker` when available)."""
-    if backend not in ("local", "docker"):
+    if backend not in BACKENDS:
         raise WorkspaceError(f"unknown backend '{backend}': use local or docker")
     if backend == "docker":
         from repair.containers import docker_backend

@@ -32,32 +32,26 @@ def _as_text(command: Any) -> None:
             param.metavar = ""
 
 
-class TextHelpCommand(TyperCommand):
-    """A sub-command whose help shows its texts as written."""
+class _TextHelp:
+    """Mixed into Typer's command classes: help texts shown as written, flags without a value placeholder."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _as_text(self)
 
     def get_help_option(self, ctx: Any) -> Any:
-        option = super().get_help_option(ctx)
+        option = super().get_help_option(ctx)  # type: ignore[misc]
         if option is not None and option.metavar is None:
             option.metavar = ""
         return option
 
 
-class TextHelpGroup(TyperGroup):
-    """The `repair` group, with the same help rendering as its commands."""
+class TextHelpCommand(_TextHelp, TyperCommand):
+    """A sub-command of `repair`."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _as_text(self)
 
-    def get_help_option(self, ctx: Any) -> Any:
-        option = super().get_help_option(ctx)
-        if option is not None and option.metavar is None:
-            option.metavar = ""
-        return option
+class TextHelpGroup(_TextHelp, TyperGroup):
+    """The `repair` group itself."""
 
 
 app = typer.Typer(

@@ -9,7 +9,9 @@ from typing import Any
 
 @dataclass
 class BatchOptions:
-    """What `repair batch` is told. `model` may contain `{name}` or `{bug}` (e.g. `scripted:dir/{name}.json`)."""
+    """What `repair batch` is told. `model` may contain `{name}` or `{bug}` (e.g. `scripted:dir/{name}.json`).
+
+    The budgets are `repair fix`'s, per bug: `max_seconds` also kills a worker still running after it."""
 
     dataset: str
     bugs: str | None = None
@@ -18,11 +20,14 @@ class BatchOptions:
     base_url: str | None = None
     out: str = "batch"
     resume: bool = False
-    time_limit: float = 900.0
-    cost_limit: float | None = None
+    max_seconds: float = 900.0
+    budget_usd: float | None = None
     max_cycles: int = 40
     quixbugs_root: str | None = None
     overfitting: bool = True
+    max_tokens: int | None = None
+    backend: str = "local"
+    strategy: str = "auto"
 
 
 @dataclass

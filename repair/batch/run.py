@@ -10,6 +10,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.live import Live
+from rich.text import Text
 
 from repair.batch.lock import exclusive_batch
 from repair.batch.options import BatchOptions, BatchOutcome
@@ -18,8 +19,10 @@ from repair.batch.progress import BatchProgress
 from repair.batch.records import finished_record
 from repair.batch.signals import exit_on_signal
 from repair.bug_selection import select_bugs
+from repair.checkout import BACKENDS
 from repair.datasets.registry import DatasetOptions, open_dataset
 from repair.errors import RepairError
+from repair.fix_run import FixOptions
 from repair.reports import write_summary
 from repair.results_log import RESULTS_FILE, ResultsLog
 
@@ -31,6 +34,10 @@ def run_batch(options: BatchOptions, console: Console | None = None) -> BatchOut
     """Run (or resume) a batch; returns every result in the output directory when it is done."""
     if options.workers < 1:
         raise RepairError("--workers must be at least 1")
+    # Options every worker would refuse are refused once, before any worker starts.
+    if options.backend not in BACKENDS:
+        raise RepairError(f"unknown backend '{options.backend}': use {' or '.join(BACKENDS)}")
+    FixOptions("batch", model=options.model, base_url=options.base_url, strategy=options.strategy).resolved_strategy()
     console = console or Console(stderr=True)
     dataset = open_dataset(options.dataset, DatasetOptions(quixbugs_root=options.quixbugs_root))
     selected = select_bugs([b.id for b in dataset.list_bugs()], options.bugs)
@@ -66,7 +73,7 @@ def _run_locked(options: BatchOptions, out: Path, console: Console, selected: li
                     bug = pending.pop(0)
                     progress.running[bug] = start_worker(options, out, bug)
                 for bug, running in list(progress.running.items()):
-                    timed_out = time.monotonic() - running.started > options.time_limit
+                    timed_out = time.monotonic() - running.started > options.max_seconds
                     if running.process.poll() is None and not timed_out:
                         continue
                     if timed_out and running.process.poll() is None:
@@ -74,13 +81,15 @@ def _run_locked(options: BatchOptions, out: Path, console: Console, selected: li
                     else:
                         timed_out = False
                     running.log.close()
-                    record = finished_record(running, out, options.time_limit, timed_out)
+                    record = finished_record(running, out, options.max_seconds, timed_out)
                     log.append(record)
                     del progress.running[bug]
                     progress.records.append(record)
                     color = "green" if record["status"] == "plausible" else "red"
-                    live.console.print(f"[{color}]{record['status']:<10}[/] {bug} ({record['wall_seconds']:.1f}s, "
-                                       f"${float(record['cost_usd'] or 0):.4f})", highlight=False)
+                    live.console.print(Text.assemble(
+                        (f"{record['status']:<10}", color),
+                        f" {bug} ({record['wall_seconds']:.1f}s, ${float(record['cost_usd'] or 0):.4f})"),
+                        highlight=False)
                 live.update(progress.render())
                 time.sleep(POLL_SECONDS)
     finally:

@@ -31,8 +31,9 @@ def worker_main(spec: dict[str, Any]) -> int:
     run_dir = Path(spec["run_dir"])
     bug_id = spec["bug"]
     fix_options = FixOptions(bug_id, model=model_for(options.model, bug_id), base_url=options.base_url,
-                             max_cycles=options.max_cycles, budget_usd=options.cost_limit,
-                             max_seconds=options.time_limit, runs_dir=str(run_dir.parent),
+                             max_cycles=options.max_cycles, budget_usd=options.budget_usd,
+                             max_tokens=options.max_tokens, max_seconds=options.max_seconds,
+                             backend=options.backend, strategy=options.strategy, runs_dir=str(run_dir.parent),
                              quixbugs_root=options.quixbugs_root, reports=False)  # written below, with overfitting
     try:
         outcome = run_fix(fix_options, run_dir=run_dir)

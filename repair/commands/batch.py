@@ -8,7 +8,18 @@ import typer
 from rich.text import Text
 
 from repair.batch import BatchOptions, run_batch
-from repair.cli_app import QuixBugsRootOption, command, console, err_console
+from repair.cli_app import (
+    BackendOption,
+    BaseUrlOption,
+    BudgetUsdOption,
+    MaxCyclesOption,
+    MaxTokensOption,
+    QuixBugsRootOption,
+    StrategyOption,
+    command,
+    console,
+    err_console,
+)
 from repair.reports import compare_runs, render_comparison, totals, write_run_reports
 
 
@@ -19,19 +30,31 @@ def batch(
     workers: int = typer.Option(2, "--workers", "-j", min=1, help="Bugs run at the same time."),
     model: str | None = typer.Option(None, "--model", "-m", help="As for `repair fix`; {name} is replaced by "
                                      "the bug's name (e.g. scripted:scripts/{name}.json)."),
-    base_url: str | None = typer.Option(None, "--base-url", help="An OpenAI-compatible server."),
+    base_url: str | None = BaseUrlOption,
     out: Path = typer.Option(Path("batch"), "--out", "-o", help="Where results.jsonl, runs/ and the summary go."),
     resume: bool = typer.Option(False, "--resume", help="Continue a batch in --out, skipping finished bugs."),
-    time_limit: float = typer.Option(900.0, "--time-limit", min=1, help="Seconds per bug; then it is killed."),
-    cost_limit: float | None = typer.Option(None, "--cost-limit", help="USD per bug; the agent stops there."),
-    max_cycles: int = typer.Option(40, "--max-cycles", min=1, help="Agent cycles per bug."),
+    max_cycles: int = MaxCyclesOption,
+    max_tokens: int | None = MaxTokensOption,
+    budget_usd: float | None = BudgetUsdOption,
+    max_seconds: float = typer.Option(900.0, "--max-seconds", min=1, help="Wall time per bug (seconds): the agent "
+                                      "stops there, and a worker still running is killed."),
+    backend: str = BackendOption,
+    strategy: str = StrategyOption,
     no_overfitting: bool = typer.Option(False, "--no-overfitting-check",
-                                        help="Skip running the fixed version's tests on plausible patches."),
+                                        help="Skip running the held-out tests of the real fix on plausible patches."),
     quixbugs_root: str | None = QuixBugsRootOption,
+    time_limit: float | None = typer.Option(None, "--time-limit", min=1, hidden=True,
+                                            help="The old name of --max-seconds."),
+    cost_limit: float | None = typer.Option(None, "--cost-limit", min=0, hidden=True,
+                                            help="The old name of --budget-usd."),
 ) -> None:
-    """Run the agent over many bugs of a dataset; results.jsonl, per-bug reports and summary.{md,html}."""
-    options = BatchOptions(dataset, bugs, workers, model, base_url, str(out), resume, time_limit, cost_limit,
-                           max_cycles, quixbugs_root, not no_overfitting)
+    """Run the agent over many bugs of a dataset; results.jsonl, per-bug reports and summary.{md,html}.
+
+    The budgets are those of `repair fix`, per bug."""
+    options = BatchOptions(dataset, bugs, workers, model, base_url, str(out), resume,
+                           time_limit if time_limit is not None else max_seconds,
+                           cost_limit if cost_limit is not None else budget_usd, max_cycles, quixbugs_root,
+                           not no_overfitting, max_tokens, backend, strategy)
     outcome = run_batch(options, err_console)
     t = totals(outcome.records)
     console.print(Text(f"{t.line()}; ${t.cost_usd:.4f}"), highlight=False, soft_wrap=True)

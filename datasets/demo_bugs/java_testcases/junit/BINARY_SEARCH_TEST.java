@@ -42,14 +42,20 @@ public class BINARY_SEARCH_TEST {
         Assert.assertEquals(1, BINARY_SEARCH.binary_search(new int[] {1, 3, 5, 7}, 3));
     }
 
+    /** {1, 3, 5, ...}: the first n odd numbers. */
+    private static int[] odds(int n) {
+        int[] arr = new int[n];
+        for (int i = 0; i < n; i++) {
+            arr[i] = 2 * i + 1;
+        }
+        return arr;
+    }
+
     @Test
     public void test8() {
         // Every element of arrays of every length up to 9 is found at its index.
         for (int n = 1; n <= 9; n++) {
-            int[] arr = new int[n];
-            for (int i = 0; i < n; i++) {
-                arr[i] = 2 * i + 1;
-            }
+            int[] arr = odds(n);
             for (int i = 0; i < n; i++) {
                 Assert.assertEquals("length " + n + ", element " + arr[i], i, BINARY_SEARCH.binary_search(arr, arr[i]));
             }
@@ -60,10 +66,7 @@ public class BINARY_SEARCH_TEST {
     public void test9() {
         // Values below, between and above the elements are not found.
         for (int n = 0; n <= 9; n++) {
-            int[] arr = new int[n];
-            for (int i = 0; i < n; i++) {
-                arr[i] = 2 * i + 1;
-            }
+            int[] arr = odds(n);
             for (int x = 0; x <= 2 * n; x += 2) {
                 Assert.assertEquals("length " + n + ", value " + x, -1, BINARY_SEARCH.binary_search(arr, x));
             }
