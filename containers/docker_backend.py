@@ -233,7 +233,7 @@ class DockerWorkspace(GitBackedWorkspace):
     ) -> CommandResult:
         """Run `cmd` in the checkout (or `cwd` relative to it); killed inside and outside at `timeout`."""
         where = self._resolve(cwd) if cwd else self._root
-        return self._exec(cmd, timeout=timeout, env=env, workdir=where)
+        return self._exec(cmd, timeout=timeout, env=env, workdir=where, reap=True)
 
     def read_file(self, rel_path: str) -> str:
         return self.read_bytes(rel_path).decode("utf-8", errors="replace")
@@ -323,11 +323,17 @@ class DockerWorkspace(GitBackedWorkspace):
         return target
 
     def _exec(self, cmd: str | Sequence[str], timeout: float, env: Mapping[str, str] | None = None,
-              workdir: str | None = None) -> CommandResult:
+              workdir: str | None = None, reap: bool = False) -> CommandResult:
+        """Run `cmd` in the container; with `reap` (project code) nothing it started survives it."""
         container = self._require()
         argv = ["sh", "-c", cmd] if isinstance(cmd, str) else [str(a) for a in cmd]
         seconds = max(1, math.ceil(timeout))
         wrapped = ["timeout", "-s", "KILL", str(seconds), *argv]
+        if reap:
+            # The container is the command's PID namespace: once it ends, every process but PID 1 and
+            # this shell is what it left behind (one command runs at a time), in whatever session,
+            # and may hold the output stream open. kill(-1) spares the caller, so the status survives.
+            wrapped = ["sh", "-c", '"$@"; status=$?; kill -KILL -1 2>/dev/null; exit $status', "sh", *wrapped]
         api = self._client.api
         exec_id = api.exec_create(container.id, wrapped, environment=dict(env or {}),
                                   workdir=workdir or self._root)["Id"]

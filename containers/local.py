@@ -110,7 +110,8 @@ class LocalWorkspace(GitBackedWorkspace):
 
     # -- internals ----------------------------------------------------------------
     def _git(self, *args: str, env: Mapping[str, str] | None = None) -> CommandResult:
-        result = run_process(["git", *args], cwd=self._root, timeout=120, env=git_env(env))
+        result = run_process(["git", *args], cwd=self._root, timeout=120, env=git_env(env),
+                             project_code=False)
         if not result.ok:
             raise WorkspaceError(f"git {' '.join(args)} failed: {result.output.strip()[:500]}")
         return result

@@ -421,7 +421,8 @@ def _git(root: Path, *args: str, env: Mapping[str, str] | None = None, stdin: st
     # No prompt may wait for a password on a CI runner.
     full_env = {"GIT_TERMINAL_PROMPT": "0", **(env or {})}
     try:
-        return run_process(["git", *args], cwd=root, timeout=timeout, env=full_env, stdin=stdin)
+        return run_process(["git", *args], cwd=root, timeout=timeout, env=full_env, stdin=stdin,
+                           project_code=False)
     except OSError as exc:
         raise RepairError(f"cannot run git: {exc}") from None
 

@@ -75,8 +75,10 @@ def client() -> Iterator[Any]:
     assert _our_containers(docker_client) == []
 
 
-def _our_containers(client: Any) -> list[str]:
-    return [c.name for c in client.containers.list(all=True, filters={"label": LABEL})]
+def _our_containers(client: Any, pid: int | None = os.getpid()) -> list[str]:
+    # Only this process's containers (the label holds the pid): other sessions share the runtime.
+    label = LABEL if pid is None else f"{LABEL}={pid}"
+    return [c.name for c in client.containers.list(all=True, filters={"label": label})]
 
 
 @pytest.fixture
@@ -102,6 +104,16 @@ def test_timeout_kills_the_command_and_the_workspace_stays_usable(ws: DockerWork
     left = ws.run(["ps", "-o", "args"], timeout=20).stdout
     assert "sleep 60" not in left, "the command's children are killed with it"
     assert ws.run(["echo", "alive"], timeout=20).stdout == "alive\n"
+
+
+def test_a_child_in_a_new_session_neither_holds_the_run_nor_survives_it(ws: DockerWorkspace) -> None:
+    # It keeps the exec's output stream open; the command itself fails at once.
+    start = time.monotonic()
+    result = ws.run("setsid sleep 1000 & exit 1", timeout=60)
+    assert time.monotonic() - start < 20
+    assert result.returncode == 1 and not result.timed_out
+    left = ws.run(["ps", "-o", "args"], timeout=20).stdout
+    assert "sleep 1000" not in left
 
 
 def test_network_is_off_and_limits_are_applied(ws: DockerWorkspace, client: Any) -> None:
@@ -167,16 +179,16 @@ def test_container_is_removed_on_ctrl_c_and_sigterm(client: Any, sig: signal.Sig
     try:
         assert proc.stdout is not None
         name = proc.stdout.readline().strip()
-        assert name in _our_containers(client)
+        assert name in _our_containers(client, pid=None)
         proc.send_signal(sig)
         proc.wait(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
     deadline = time.monotonic() + 30
-    while name in _our_containers(client) and time.monotonic() < deadline:
+    while name in _our_containers(client, pid=None) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert name not in _our_containers(client)
+    assert name not in _our_containers(client, pid=None)
 
 
 def test_demo_bug_is_fixed_end_to_end_in_a_container(client: Any, tmp_path: Path,

@@ -54,7 +54,8 @@ def build_worker(classpath: Sequence[str]) -> Path:
         for name, text in sources.items():
             (tmp / name).write_text(text, encoding="utf-8")
         result = run_process(["javac", "-nowarn", "-d", str(tmp), "-cp", os.pathsep.join(classpath),
-                              *(str(tmp / name) for name in sources)], cwd=tmp, timeout=120)
+                              *(str(tmp / name) for name in sources)], cwd=tmp, timeout=120,
+                             project_code=False)
         if not result.ok:
             raise WorkerError(f"cannot compile ValidationWorker: {result.output[:1000]}")
         try:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from repair.containers.local import LocalWorkspace
-from repair.containers.process import CommandResult
+from repair.containers.process import REAPER, CommandResult
 from repair.containers.workspace import Workspace
 from repair.runners.base import TestSetup
 from repair.runners.pytest_runner import (
@@ -72,7 +72,7 @@ class FastPythonRunner:
 
     def _worker_process(self) -> WorkerProcess:
         if self._worker is None:
-            self._worker = WorkerProcess([self.python, str(WORKER_SCRIPT)], cwd=self.workspace.path,
+            self._worker = WorkerProcess([self.python, str(WORKER_SCRIPT), str(REAPER)], cwd=self.workspace.path,
                                          env={"PYTHONDONTWRITEBYTECODE": "1"})
         return self._worker
 
@@ -99,6 +99,7 @@ class FastPythonRunner:
         report = TestReport(timed_out=timed_out)
         text = ws.read_file(RESULTS_FILE) if ws.exists(RESULTS_FILE) else ""
         report.add_jsonl(text)
+        report.settle_unfinished(timed_out, rc)
         if not report.results and rc not in (0, 5):
             # pytest itself failed in the child (or the child crashed): the plain path says why.
             raise WorkerError(f"pytest exited with {rc} and reported no test")

@@ -4,11 +4,16 @@ The child starts from a process that has never imported the project's code, so e
 candidate's modules are imported fresh from disk, with nothing cached from a previous one.
 It imports nothing from `repair`, so it works with any Python that has pytest.
 
+The worker is a child subreaper (the `reaper` launcher's functions, loaded from the path given as
+its first argument): whatever a test starts, in any session or process group, is re-parented to
+it and killed as soon as the request's child ends, so nothing of one run survives into the next.
+
 Protocol: one JSON request per line on stdin ({"cwd", "args", "env", "sys_path", "timeout"}),
 one JSON reply per line on stdout ({"rc", "timed_out", "seconds"}); {"ready": true} first.
 """
 
 import contextlib
+import importlib.util
 import json
 import os
 import signal
@@ -51,7 +56,14 @@ def _child(request):
         os._exit(code)
 
 
-def _serve_one(request, out):
+def _load_reaper(path):
+    spec = importlib.util.spec_from_file_location("_repair_reaper", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _serve_one(request, out, reaper):
     start = time.monotonic()
     pid = os.fork()
     if pid == 0:
@@ -73,17 +85,20 @@ def _serve_one(request, out):
             break
         time.sleep(0.002)
     rc = os.waitstatus_to_exitcode(status)
+    reaper.kill_descendants()  # what the run left behind, in its own session or not
     out.write(json.dumps({"rc": rc, "timed_out": timed_out, "seconds": time.monotonic() - start}) + "\n")
     out.flush()
 
 
 def main():
+    reaper = _load_reaper(sys.argv[1])
+    reaper.become_subreaper()
     out = sys.stdout
     out.write(json.dumps({"ready": True}) + "\n")
     out.flush()
     for line in sys.stdin:
         if line.strip():
-            _serve_one(json.loads(line), out)
+            _serve_one(json.loads(line), out, reaper)
 
 
 if __name__ == "__main__":

@@ -62,6 +62,7 @@ def find_jar(artifact: MavenArtifact, fetch: bool = True) -> Path | None:
              f"-Dmaven.repo.local={maven_repo()}"],
             cwd=Path.home(),
             timeout=300,
+            project_code=False,
         )
         if local.is_file():
             return local

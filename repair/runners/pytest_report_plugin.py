@@ -10,13 +10,24 @@ _PATH = os.environ.get("REPAIR_PYTEST_REPORT", "")
 _seen: dict = {}
 
 
-def _write(nodeid, status, message="", trace="", seconds=0.0):
+# The line written when a test starts: a test the run never finishes (it hangs with pytest-timeout
+# off, or the process dies) keeps it, and is reported as a timeout instead of vanishing.
+UNFINISHED = "the test started and did not finish"
+
+
+def _write(nodeid, status, message="", trace="", seconds=0.0, final=True):
     if not _PATH or nodeid in _seen:
         return
-    _seen[nodeid] = status
+    if final:
+        _seen[nodeid] = status
     with open(_PATH, "a", encoding="utf-8") as fh:
         fh.write(json.dumps({"test_id": nodeid, "status": status, "message": message[:8000],
                              "trace": trace[:8000], "seconds": round(seconds, 4)}) + "\n")
+        fh.flush()
+
+
+def pytest_runtest_logstart(nodeid, location):
+    _write(nodeid, "timeout", UNFINISHED, final=False)
 
 
 def _message(report):

@@ -53,6 +53,7 @@ class PytestRunner:
         report = TestReport(output=result.output, timed_out=result.timed_out)
         text = self.workspace.read_file(RESULTS_FILE) if self.workspace.exists(RESULTS_FILE) else ""
         report.add_jsonl(text)
+        report.settle_unfinished(result.timed_out, result.returncode)
         for target in targets:
             if "::" in target and not any(t == target or t.startswith(target + "[") for t in report.results):
                 status = TestStatus.TIMEOUT if result.timed_out else TestStatus.ERROR

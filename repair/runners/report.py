@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
+
+# What our pytest plugin (runners/pytest_report_plugin.py, which imports nothing from repair) writes
+# for a test that has started; its result replaces it when it finishes.
+UNFINISHED_MESSAGE = "the test started and did not finish"
 
 
 class TestStatus(StrEnum):
@@ -82,6 +86,22 @@ class TestReport:
                 continue
             self.add(TestResult(data["test_id"], TestStatus(data["status"]), data.get("message", ""),
                                 data.get("trace", ""), float(data.get("seconds", 0.0))))
+
+    def settle_unfinished(self, timed_out: bool, exit_code: int | None = None) -> None:
+        """Name the tests that started and never finished: a timeout when the run hit its limit, else an error.
+
+        Our pytest plugin writes a placeholder line when a test starts (UNFINISHED_MESSAGE) that its
+        result line replaces; a test that hung with pytest-timeout off, or whose process died, keeps it.
+        """
+        for result in list(self.results.values()):
+            if result.status != TestStatus.TIMEOUT or not result.message.startswith(UNFINISHED_MESSAGE):
+                continue
+            if timed_out:
+                message = f"{UNFINISHED_MESSAGE}: the run was stopped at its time limit"
+                self.add(replace(result, message=message))
+            else:
+                message = f"{UNFINISHED_MESSAGE}: the test process ended (exit code {exit_code}) during it"
+                self.add(replace(result, status=TestStatus.ERROR, message=message))
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -16,7 +16,8 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from repair.containers.process import kill_process_group
+from repair.containers.process import reaped_argv, stop_process
+from repair.containers.secrets_filter import scrubbed_environment
 
 
 class WorkerError(Exception):
@@ -48,11 +49,12 @@ class WorkerProcess:
         if self._started:
             self.restarts += 1
         self._started = True
-        full_env = {**os.environ, **self.env}
         self._buffer = b""
+        # Under the reaper, like every command that runs project code: a test that escapes into its
+        # own session dies with the worker, and no secret of the environment reaches the tests.
         self._proc = subprocess.Popen(
-            self.argv, cwd=self.cwd, env=full_env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL, start_new_session=True)
+            reaped_argv(self.argv), cwd=self.cwd, env=scrubbed_environment(self.env), stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
         hello = self.read(time.monotonic() + self.start_timeout)
         if not hello.get("ready"):
             self.kill()
@@ -104,13 +106,11 @@ class WorkerProcess:
         proc, self._proc = self._proc, None
         if proc is None:
             return
-        kill_process_group(proc)
         for stream in (proc.stdin, proc.stdout):
             if stream is not None:
                 with contextlib.suppress(OSError):
                     stream.close()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=10)
+        stop_process(proc)
 
     def close(self) -> None:
         self.kill()
