@@ -25,6 +25,7 @@ from typing import Any
 
 from repair.checkout import CheckedOutBug, check_out
 from repair.containers.process import CommandResult, run_process
+from repair.containers.secrets_filter import scrub_secrets
 from repair.datasets.bug import Bug
 from repair.datasets.local import detect_test_command
 from repair.datasets.registry import DatasetOptions
@@ -460,22 +461,6 @@ def hidden_env(names: tuple[str, ...]) -> Iterator[None]:
         yield
     finally:
         os.environ.update(saved)
-
-
-def scrub_secrets(out: Path, secrets: list[str]) -> None:
-    """Last line of defence: no secret stays in any file under `out` (the uploaded artifact)."""
-    needles = [s.encode() for s in secrets if len(s) >= 8]
-    if not needles:
-        return
-    for file in out.rglob("*"):
-        if not file.is_file() or file.is_symlink():
-            continue
-        data = file.read_bytes()
-        cleaned = data
-        for needle in needles:
-            cleaned = cleaned.replace(needle, b"***")
-        if cleaned != data:
-            file.write_bytes(cleaned)
 
 
 def _finish(outcome: CiOutcome, record: dict[str, Any], env: Mapping[str, str]) -> CiOutcome:
