@@ -15,8 +15,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-from repair.containers import LocalWorkspace, run_process
 
+from repair.containers import LocalWorkspace, run_process
 from repair.runners import PytestRunner, TestSetup, TestStatus, setup_from_command
 from repair.runners.build_tool import CommandRunner
 from repair.runners.fast_python import FastPythonRunner
