@@ -1,15 +1,20 @@
 """TBar-style fix templates over tree-sitter syntax trees, for Java and Python.
 
-`generate(language, text, line)` returns every candidate the templates make for one
-suspicious line. A candidate is a set of byte-range edits on the file; edits keep the
-surrounding formatting, and a candidate whose result no longer parses is dropped here
-(before any compiler sees it). The families follow TBar (Liu et al., ISSTA 2019):
+`propose(language, text, line)` returns every candidate the templates make for one
+suspicious line, and what it dropped and why; `generate` returns the candidates alone. A
+candidate is a set of byte-range edits on the file; edits keep the surrounding formatting. A
+candidate whose result no longer parses, or that repeats another, is dropped here; for Java,
+with a `JavaTypeChecker`, so is one that adds a compile error (an ill-typed operator, call,
+argument, return or statement), before any compiler sees it. The type facts also choose the
+alternatives of a method call: the receiver's own methods, static for a static call. The
+families follow TBar (Liu et al., ISSTA 2019):
 
 - operators: arithmetic, relational, logical, bitwise, compound assignment;
 - conditions: negate, drop a clause, add a clause (`<` <-> `<=` is an operator mutation);
 - literals: +-1, 0/1, true/false;
 - variables: swap arguments, replace with a same-typed variable in scope;
-- method invocations: another method of the class with the same arity (or a known twin: min/max);
+- method invocations: another method of the receiver's type with the same arity (without type facts,
+  of the enclosing class; or a known twin: min/max);
 - return statements: return another same-typed variable;
 - insertions: null check, range check, missing base case, a statement copied from nearby;
 - statements: remove, move (swap with a neighbour);
@@ -19,11 +24,13 @@ surrounding formatting, and a candidate whose result no longer parses is dropped
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
+from repair.offline.type_check import ClassRef, JavaTypeChecker, Typed, known
 from repair.syntax import parse
 
 OPERATOR_FAMILIES: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -103,12 +110,19 @@ class _Var:
 class _Context:
     """The parsed file and what the templates need to know about the suspicious line."""
 
-    def __init__(self, language: str, text: str, line: int) -> None:
+    def __init__(self, language: str, text: str, line: int, checker: JavaTypeChecker | None = None,
+                 file: str = "") -> None:
         self.language = language
         self.text = text
         self.data = text.encode("utf-8")
         self.tree = parse(language, text)
         self.row = line - 1
+        self.checker = checker
+        # Static types of the expressions on the line, by node id (Java with type facts only).
+        self.types: dict[int, Typed] = {}
+        if checker is not None and language == "java" and not self.tree.root_node.has_error:
+            # the node ids of `types` are those of the checker's tree: the templates walk that one
+            self.types, self.tree = checker.types_on_row(file, text, self.row)
         self.method = self._enclosing_method()
         self.statement = self._statement_at_line()
         self.vars = self._variables()
@@ -355,8 +369,8 @@ def _is_variable_use(ctx: _Context, node: Node) -> bool:
         "formal_parameter": ("name",), "call": ("function",), "attribute": ("attribute",),
         "keyword_argument": ("name",), "function_definition": ("name",),
     }
-    for field in excluded_fields.get(parent.type, ()):
-        target = parent.child_by_field_name(field)
+    for field_name in excluded_fields.get(parent.type, ()):
+        target = parent.child_by_field_name(field_name)
         if target is not None and target.id == node.id:
             return False
     return parent.type not in ("parameters", "default_parameter", "typed_parameter")
@@ -402,11 +416,41 @@ def replace_methods(ctx: _Context) -> Iterator[Proposal]:
         if name is None or args is None:
             continue
         current, n_args = ctx.src(name), len(args.named_children)
-        alternatives = [m for m, ns in arity.items() if m != current and n_args in ns]
-        if current in METHOD_TWINS:
-            alternatives.insert(0, METHOD_TWINS[current])
+        typed = _receiver_methods(ctx, node, current, n_args)
+        alternatives = typed if typed is not None else [m for m, ns in arity.items() if m != current and n_args in ns]
+        twin = METHOD_TWINS.get(current)
+        if twin is not None and (typed is None or twin in typed):  # a known twin goes first, if the type has it
+            alternatives = [twin, *(a for a in alternatives if a != twin)]
         for alt in alternatives[:6]:
             yield "method", f"call {alt} instead of {current}", _replace(name, alt)
+
+
+def _receiver_methods(ctx: _Context, call: Node, current: str, n_args: int) -> list[str] | None:
+    """Other methods the receiver's static type has with this arity (static ones for a static call),
+    the closest names first; None when the receiver's type is not known."""
+    facts = ctx.checker.facts if ctx.checker is not None else None
+    obj = call.child_by_field_name("object")
+    if facts is None or obj is None or obj.id not in ctx.types:
+        return None
+    receiver = ctx.types[obj.id]
+    if isinstance(receiver, ClassRef):
+        owner, static_only = receiver.binary, True
+    elif receiver is not None and known(receiver) and not receiver.primitive and not receiver.dims:
+        owner, static_only = receiver.name, False
+    else:
+        return None
+    methods = facts.all_methods(owner)
+    now = [m for m in methods if m.name == current and m.accepts_arity(n_args)]
+    returns = {m.returns for m in now}
+    names = sorted({m.name for m in methods if m.name != current and m.accepts_arity(n_args)
+                    and (m.static or not static_only) and (not returns or m.returns in returns)
+                    and m.name not in _OBJECT_PLUMBING},
+                   key=lambda n: (-difflib.SequenceMatcher(None, n, current).ratio(), n))
+    return names
+
+
+# Object's methods for threads and reflection: never the fix for a wrong call.
+_OBJECT_PLUMBING = {"getClass", "notify", "notifyAll", "wait", "hashCode", "finalize", "clone"}
 
 
 def mutate_returns(ctx: _Context) -> Iterator[Proposal]:
@@ -579,28 +623,56 @@ def _apply(data: bytes, edits: tuple[Edit, ...]) -> bytes | None:
     return out
 
 
-def generate(language: str, text: str, line: int, file: str = "") -> list[Candidate]:
-    """Every candidate the templates make for `line` (1-based) of `text`, in template order.
+@dataclass
+class Generation:
+    """What the templates made for one line: the candidates, and each one dropped with its reason."""
 
-    Candidates that do not parse, or that leave the file unchanged, are dropped; exact
-    duplicates (same new text) keep their first template.
+    candidates: list[Candidate] = field(default_factory=list)
+    dropped: list[tuple[Candidate, str]] = field(default_factory=list)
+
+    def dropped_by_reason(self) -> Counter[str]:
+        return Counter(reason for _, reason in self.dropped)
+
+
+def propose(language: str, text: str, line: int, file: str = "",
+            checker: JavaTypeChecker | None = None) -> Generation:
+    """Every candidate the templates make for `line` (1-based) of `text`, in template order, and the drops.
+
+    Dropped: a candidate that repeats an earlier one or leaves the file as it is (`same-text`), that
+    does not parse (`syntax`), and, with a `checker` (Java), one that adds a compile error
+    (`ill-typed:<reason>`, e.g. `ill-typed:no-such-method`).
     """
+    out = Generation()
     if language not in OPERATOR_FAMILIES or line < 1:
-        return []
-    ctx = _Context(language, text, line)
+        return out
+    ctx = _Context(language, text, line, checker if language == "java" else None, file)
     if ctx.tree.root_node.has_error:
-        return []  # a file that does not parse gives no reliable tree to mutate
+        return out  # a file that does not parse gives no reliable tree to mutate
     seen = {text}
-    out: list[Candidate] = []
     for template in TEMPLATES:
         for name, description, edits in template(ctx):
             new = _apply(ctx.data, edits)
             if new is None:
                 continue
             new_text = new.decode("utf-8", "replace")
-            if new_text in seen or parse(language, new_text).root_node.has_error:
+            size = sum((e.end - e.start) + len(e.text.encode("utf-8")) for e in edits)
+            candidate = Candidate(file, line, name, description, text, new_text, size)
+            if new_text in seen:
+                out.dropped.append((candidate, "same-text"))
                 continue
             seen.add(new_text)
-            size = sum((e.end - e.start) + len(e.text.encode("utf-8")) for e in edits)
-            out.append(Candidate(file, line, name, description, text, new_text, size))
+            if parse(language, new_text).root_node.has_error:
+                out.dropped.append((candidate, "syntax"))
+                continue
+            error = ctx.checker.new_error(file, text, new_text) if ctx.checker is not None else None
+            if error is not None:
+                out.dropped.append((candidate, f"ill-typed:{error.reason}"))
+                continue
+            out.candidates.append(candidate)
     return out
+
+
+def generate(language: str, text: str, line: int, file: str = "",
+             checker: JavaTypeChecker | None = None) -> list[Candidate]:
+    """The candidates of `propose` (those that parse, are new, and with a checker, are well typed)."""
+    return propose(language, text, line, file, checker).candidates

@@ -40,12 +40,14 @@ def _cache_root() -> Path:
     return Path(os.environ.get("REPAIR_CACHE_DIR", Path.home() / ".cache" / "repair"))
 
 
-def build_worker(classpath: Sequence[str]) -> Path:
-    """Compile ValidationWorker once per source version into the cache; the directory of its classes."""
-    sources = {path.name: path.read_text(encoding="utf-8") for path in (WORKER_SOURCE, JSON_SOURCE)}
+def build_helper(main: str, classpath: Sequence[str]) -> Path:
+    """Compile one of our Java programs (repair/java/<main>.java, with RepairJson) once per source version
+    into the cache; the directory of its classes."""
+    source = WORKER_SOURCE.with_name(f"{main}.java")
+    sources = {path.name: path.read_text(encoding="utf-8") for path in (source, JSON_SOURCE)}
     digest = hashlib.sha256("\0".join(sources.values()).encode()).hexdigest()[:16]
-    target = _cache_root() / "fast-java" / digest
-    if (target / "ValidationWorker.class").is_file():
+    target = _cache_root() / "java-helpers" / f"{main}-{digest}"
+    if (target / f"{main}.class").is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     # Build into a temporary directory and rename: two processes may build at the same time.
@@ -57,11 +59,11 @@ def build_worker(classpath: Sequence[str]) -> Path:
                               *(str(tmp / name) for name in sources)], cwd=tmp, timeout=120,
                              project_code=False)
         if not result.ok:
-            raise WorkerError(f"cannot compile ValidationWorker: {result.output[:1000]}")
+            raise WorkerError(f"cannot compile {main}: {result.output[:1000]}")
         try:
             tmp.rename(target)
         except OSError:
-            if not (target / "ValidationWorker.class").is_file():
+            if not (target / f"{main}.class").is_file():
                 raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -118,7 +120,7 @@ class FastJavaRunner:
 
     def _worker_process(self) -> WorkerProcess:
         if self._worker is None:
-            classes = build_worker(self.classpath)
+            classes = build_helper("ValidationWorker", self.classpath)
             cp = os.pathsep.join([str(classes), *self.classpath])
             self._worker = WorkerProcess(["java", "-Xss4m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                                           "-cp", cp, "ValidationWorker"], cwd=self.workspace.path,
@@ -229,7 +231,7 @@ class ProjectJavaRunner(FastJavaRunner):
             self._ensure_classes()
             for path in changed:
                 if path.endswith(".java") and path not in self._compiles:
-                    self._compiles[path] = self._compile_only(path)
+                    self._compiles[path] = self.compile_error(path)
         except (WorkerError, OSError) as exc:
             self.broken = str(exc)
             self.fallbacks.append(str(exc))
@@ -274,7 +276,7 @@ class ProjectJavaRunner(FastJavaRunner):
         if result is not None and not result.ok:
             raise WorkerError(f"the build tool could not compile the unpatched project: {result.output[-500:]}")
 
-    def _compile_only(self, path: str) -> str:
+    def compile_error(self, path: str) -> str:
         """'' when the worker compiles the file as it is now, else the compiler's complaint."""
         worker = self._worker_process()
         worker.request({**self._request([], False), "sources": [os.path.join(self.workspace.path, path)]})

@@ -62,10 +62,14 @@ class WorkerProcess:
 
     def request(self, message: dict[str, Any]) -> None:
         """Send one request (starting the worker first if needed)."""
+        self.send_line(json.dumps(message))
+
+    def send_line(self, text: str) -> None:
+        """Send one line of text, for workers whose requests are not JSON (starting the worker if needed)."""
         self.start()
         assert self._proc is not None and self._proc.stdin is not None
         try:
-            self._proc.stdin.write(json.dumps(message).encode("utf-8") + b"\n")
+            self._proc.stdin.write(text.encode("utf-8") + b"\n")
             self._proc.stdin.flush()
         except (BrokenPipeError, OSError) as exc:
             self.kill()
