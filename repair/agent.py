@@ -136,9 +136,12 @@ class Agent:
                           f"the run ends at {MAX_MALFORMED_IN_A_ROW})")
         if result.ok and call and call.name not in _STEERING:
             self.observations.append(Observation(cycle, shown, result.text))
+        data = dict(result.data)
+        if self.ctx.memory.search_log:  # what the model tried on its own this cycle (the offline search)
+            data["candidates"], self.ctx.memory.search_log = self.ctx.memory.search_log, []
         step = Step(cycle, before, self.ctx.fsm.state.value, prompt_hash, replies, call.name if call else None,
                     call.args if call else {}, result.text, result.ok, result.malformed, usage.prompt_tokens,
-                    usage.completion_tokens, usage.cost_usd, time.monotonic() - started, result.data)
+                    usage.completion_tokens, usage.cost_usd, time.monotonic() - started, data)
         self.steps.append(step)
         if self.writer:
             self.writer.write(step)

@@ -27,6 +27,8 @@ from repair.tools import ToolContext, ToolOptions
 from repair.trajectory import TrajectoryWriter, read_trajectory, replay_script
 from repair.validation import PatchValidator
 
+MAX_CANDIDATE_RECORDS = 2000  # one by one in result.json; the search counts cover every candidate
+
 
 @dataclass
 class FixOptions:
@@ -206,6 +208,10 @@ def _summary(checked: CheckedOutBug, ctx: ToolContext, model: Model, result: Age
     stats = getattr(model, "stats", None)
     if stats is not None and hasattr(stats, "to_dict"):
         summary["search"] = stats.to_dict()  # the offline engine's candidate counts and time split
+    # Every candidate the model judged before submitting (the trajectory's steps hold the same records).
+    judged = [c for step in result.steps for c in step.data.get("candidates", [])]
+    if judged:
+        summary["candidates"] = judged[:MAX_CANDIDATE_RECORDS]
     return summary
 
 

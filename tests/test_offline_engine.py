@@ -78,6 +78,15 @@ def test_repair_fix_offline_finds_a_plausible_patch_through_the_agent_loop(bug_i
     # The engine explains itself in the trajectory: the template and the search's counts.
     write = steps[3]
     assert "Template" in write.replies[0]["thoughts"] and "generated" in write.replies[0]["thoughts"]
+    # Every candidate is accounted for: the counts add up, each one has a record with its fate, in
+    # result.json, in the trajectory step of the search, and in the report.
+    counts = result["search"]
+    assert counts["generated"] == (counts["dropped_total"] + counts["duplicates"] + counts["build_failed"]
+                                   + counts["tested"] + counts["untried"])
+    fates = [c["fate"] for c in result["candidates"]]
+    assert fates.count("plausible") == 1 and len(fates) == counts["generated"] - counts["untried"]
+    assert write.data["candidates"] == result["candidates"]
+    assert "## Candidates" in (outcome.run_dir / "report.md").read_text()
 
 
 def test_the_cli_repairs_a_demo_bug_with_no_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -51,6 +51,9 @@ class Memory:
     # What earlier stages (FixAgent's L1-L3) found, handed to the FSM agent; pinned in every prompt
     # under its own budget so that the agent's own results never push it out.
     handover: list[str] = field(default_factory=list)
+    # Candidates a model judged itself before submitting one (the offline engine's search: dropped,
+    # failed to compile, tested, plausible); the agent moves them into the trajectory step of the cycle.
+    search_log: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass

@@ -26,7 +26,9 @@ from repair.errors import RepairError
 from repair.fast_validation import FastPatchValidator, syntax_key
 from repair.models.base import Message, ModelGaveUp, ModelReply, ToolCall, Usage
 from repair.offline.search import Attempt, SearchBudget, SearchOutcome, search
-from repair.offline.stats import SearchStats
+from repair.offline.stats import CandidateRecord, SearchStats
+from repair.offline.type_check import JavaTypeChecker
+from repair.offline.type_facts import type_facts_for
 from repair.runners import TestReport, TestStatus
 
 _SUSPECT = re.compile(r"^(?P<file>.+?):(?P<line>\d+)(?:\s|$)")
@@ -59,6 +61,7 @@ class OfflineEngine:
         self.all_plausible = env_all if all_plausible is None else all_plausible
         self.ctx: Any = None
         self.stats = SearchStats()
+        self.records: list[CandidateRecord] = []  # every candidate of every search, in the order met
         self._queue: list[Attempt] = []  # pre-screened plausible candidates not yet submitted
         self._tried: set[str] = set()  # programs already searched (syntax keys)
         self._submitted: int = 0
@@ -152,27 +155,28 @@ class OfflineEngine:
         ctx = self.ctx
         baseline = ctx.validator.baseline()
         validator = FastPatchValidator(ctx.workspace, prescreen_bug(ctx.bug, baseline), baseline=baseline)
+        facts = type_facts_for(ctx.workspace, ctx.bug)  # Java: ill-typed candidates never reach javac
         try:
             budget = self.budget
             if ctx.deadline is not None:  # --max-seconds bounds the search inside one write_fix turn too
                 budget = replace(budget, max_seconds=max(1.0, min(budget.max_seconds, ctx.deadline - time.monotonic())))
             outcome = search(ctx.workspace, self._locations(), validator, budget,
                              all_plausible=self.all_plausible, is_test_path=ctx.bug.is_test_path,
-                             skip=self._tried)
+                             skip=self._tried, checker=JavaTypeChecker(facts) if facts is not None else None)
         finally:
             validator.close()
+            if facts is not None:
+                facts.close()
         self._merge(outcome)
+        self.records.extend(outcome.records)
+        # The candidates this search judged go into the trajectory, with the step of this turn.
+        ctx.memory.search_log.extend(r.to_dict() for r in outcome.records)
         self._exhausted = self.all_plausible or outcome.stopped != "plausible"
         # Submit the best-ranked last: write_fix keeps the last plausible patch as the run's patch.
         self._queue = list(reversed(outcome.plausible)) if self.all_plausible else outcome.plausible[:1]
 
     def _merge(self, outcome: SearchOutcome) -> None:
-        s, o = self.stats, outcome.stats
-        for name in ("generated", "validated", "duplicates", "compiled", "tested", "plausible", "lines_tried"):
-            setattr(s, name, getattr(s, name) + getattr(o, name))
-        s.generation_seconds += o.generation_seconds
-        s.compilation_seconds += o.compilation_seconds
-        s.test_seconds += o.test_seconds
+        self.stats.merge(outcome.stats)
         for attempt in outcome.attempts:
             self._tried.add(syntax_key({attempt.candidate.file: attempt.candidate.new_text}))
             if not attempt.result.plausible and attempt.result.status == "not-plausible" and (

@@ -7,6 +7,10 @@ inserted statements; moves, removals and casts last), divided by the size of the
 the smaller of two equally likely fixes is more often right (ssFix, SimFix). Candidates that are
 the same program as one already tried are skipped. The search stops at the first plausible
 patch unless `all_plausible`, or when the candidate or time budget runs out.
+
+With a `JavaTypeChecker`, Java candidates that cannot compile are dropped before validation. Every
+candidate ends up in `SearchOutcome.records` (dropped, duplicate, failed to compile, tested,
+plausible) and in the counts of `SearchStats`.
 """
 
 from __future__ import annotations
@@ -19,8 +23,9 @@ from typing import Protocol
 from repair.containers.workspace import Workspace
 from repair.errors import WorkspaceError
 from repair.fast_validation import syntax_key
-from repair.offline.stats import SearchStats
-from repair.offline.templates import Candidate, generate
+from repair.offline.stats import CandidateRecord, SearchStats
+from repair.offline.templates import Candidate, Generation, propose
+from repair.offline.type_check import JavaTypeChecker
 from repair.patch import Patch
 from repair.syntax import language_of
 from repair.validation import ValidationResult
@@ -84,6 +89,7 @@ class SearchOutcome:
     plausible: list[Attempt] = field(default_factory=list)
     attempts: list[Attempt] = field(default_factory=list)
     stats: SearchStats = field(default_factory=SearchStats)
+    records: list[CandidateRecord] = field(default_factory=list)  # every candidate, in the order met
     stopped: str = "exhausted"  # exhausted | plausible | candidates | seconds
 
     @property
@@ -101,16 +107,23 @@ def rank(candidates: Iterable[Candidate]) -> list[Candidate]:
     return sorted(candidates, key=score, reverse=True)
 
 
-def candidates_at(workspace: Workspace, location: Location) -> list[Candidate]:
+def candidates_at(workspace: Workspace, location: Location, checker: JavaTypeChecker | None = None) -> list[Candidate]:
     """The ranked candidates for one suspicious line ([] for a file the templates do not know)."""
+    return proposals_at(workspace, location, checker).candidates
+
+
+def proposals_at(workspace: Workspace, location: Location, checker: JavaTypeChecker | None = None) -> Generation:
+    """The ranked candidates for one suspicious line and those dropped before validation (with why)."""
     language = language_of(location.file)
     if language is None:
-        return []
+        return Generation()
     try:
         text = workspace.read_file(location.file)
     except WorkspaceError:
-        return []
-    return rank(generate(language, text, int(location.line), location.file))
+        return Generation()
+    made = propose(language, text, int(location.line), location.file, checker)
+    made.candidates = rank(made.candidates)
+    return made
 
 
 def unique_lines(locations: Iterable[Location], is_test_path: Callable[[str], bool] | None = None,
@@ -136,7 +149,8 @@ class _Line:
 def search(workspace: Workspace, locations: Iterable[Location], validator: CandidateValidator,
            budget: SearchBudget | None = None, all_plausible: bool = False,
            is_test_path: Callable[[str], bool] | None = None,
-           on_attempt: Callable[[Attempt], None] | None = None, skip: set[str] | None = None) -> SearchOutcome:
+           on_attempt: Callable[[Attempt], None] | None = None, skip: set[str] | None = None,
+           checker: JavaTypeChecker | None = None) -> SearchOutcome:
     """Validate template candidates line by line until a plausible patch (or all of them) or the budget.
 
     `skip` holds `syntax_key`s of programs already tried (by an earlier search); they are not tried again.
@@ -149,21 +163,24 @@ def search(workspace: Workspace, locations: Iterable[Location], validator: Candi
     for file, line in unique_lines(locations, is_test_path, budget.max_lines):
         stats.lines_tried += 1
         t0 = time.monotonic()
-        ranked = candidates_at(workspace, _Line(file, line))
+        made = proposals_at(workspace, _Line(file, line), checker)
         stats.generation_seconds += time.monotonic() - t0
-        stats.generated += len(ranked)
-        for candidate in ranked:
-            if len(outcome.attempts) >= budget.max_candidates:
-                outcome.stopped = "candidates"
-                return outcome
-            if time.monotonic() - start >= budget.max_seconds:
-                outcome.stopped = "seconds"
+        stats.generated += len(made.candidates) + len(made.dropped)
+        for dropped, reason in made.dropped:
+            stats.drop(reason)
+            outcome.records.append(_record(dropped, "dropped", reason))
+        for index, candidate in enumerate(made.candidates):
+            stopped = _out_of_budget(outcome, budget, start)
+            if stopped:
+                outcome.stopped = stopped
+                stats.untried += len(made.candidates) - index
                 return outcome
             t1 = time.monotonic()
             key = syntax_key({candidate.file: candidate.new_text})
             stats.generation_seconds += time.monotonic() - t1
             if key in seen_programs:
                 stats.duplicates += 1
+                outcome.records.append(_record(candidate, "duplicate", "the same program as a candidate tried before"))
                 continue
             seen_programs.add(key)
             before = _split(validator)
@@ -176,6 +193,8 @@ def search(workspace: Workspace, locations: Iterable[Location], validator: Candi
             else:
                 stats.test_seconds += time.monotonic() - t2
             stats.record(result)
+            outcome.records.append(CandidateRecord.judged(candidate.file, candidate.line, candidate.template,
+                                                          candidate.description, result))
             attempt = Attempt(candidate, result)
             outcome.attempts.append(attempt)
             if on_attempt is not None:
@@ -184,8 +203,21 @@ def search(workspace: Workspace, locations: Iterable[Location], validator: Candi
                 outcome.plausible.append(attempt)
                 if not all_plausible:
                     outcome.stopped = "plausible"
+                    stats.untried += len(made.candidates) - index - 1
                     return outcome
     return outcome
+
+
+def _out_of_budget(outcome: SearchOutcome, budget: SearchBudget, start: float) -> str:
+    if len(outcome.attempts) >= budget.max_candidates:
+        return "candidates"
+    if time.monotonic() - start >= budget.max_seconds:
+        return "seconds"
+    return ""
+
+
+def _record(candidate: Candidate, fate: str, reason: str) -> CandidateRecord:
+    return CandidateRecord(candidate.file, candidate.line, candidate.template, candidate.description, fate, reason)
 
 
 def _split(validator: CandidateValidator) -> tuple[float, float] | None:

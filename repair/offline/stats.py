@@ -1,31 +1,93 @@
-"""Per-bug counts and time split of the offline search, for reports and benchmarks."""
+"""Per-bug counts and time split of the offline search, and the fate of every candidate, for reports and benchmarks."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import re
+from collections import Counter
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from repair.validation import ValidationResult
 
+_COMPILER_ERROR = re.compile(r"(?:^|\s)(?:[^\s:]+\.java:\d+: )?error: .*")
+
+
+def first_compiler_error(output: str) -> str:
+    """javac's first error line (`File.java:12: error: cannot find symbol`), else the first non-empty line."""
+    for line in output.splitlines():
+        match = _COMPILER_ERROR.search(line)
+        if match:
+            return match.group(0).strip()[:300]
+    return next((line.strip()[:300] for line in output.splitlines() if line.strip()), "")
+
+
+@dataclass
+class CandidateRecord:
+    """One candidate and what became of it.
+
+    fate: dropped (before any compiler: `reason` says why), duplicate (the same program as one
+    already tried), build-failed (`reason`: the first compiler error), not-plausible (`reason`: the
+    tests that failed), plausible, or apply-failed/refused.
+    """
+
+    file: str
+    line: int
+    template: str
+    description: str
+    fate: str
+    reason: str = ""
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["seconds"] = round(self.seconds, 3)
+        return data
+
+    @classmethod
+    def judged(cls, file: str, line: int, template: str, description: str,
+               result: ValidationResult) -> CandidateRecord:
+        """The record of a candidate the validator judged."""
+        if result.cached:
+            return cls(file, line, template, description, "duplicate", "the same program was validated before")
+        reason = ""
+        if result.status == "build-failed":
+            reason = first_compiler_error(result.build_output) or "compilation failed"
+        elif result.status == "not-plausible":
+            failed = result.still_failing or result.regressions
+            kind = "still failing" if result.still_failing else "newly failing"
+            reason = f"{kind}: {', '.join(failed[:3])}" + (f" (+{len(failed) - 3})" if len(failed) > 3 else "")
+        elif result.status in ("apply-failed", "refused"):
+            reason = result.message[:300]
+        return cls(file, line, template, description, result.status, reason, result.seconds)
+
 
 @dataclass
 class SearchStats:
-    """How many candidates were generated, compiled, tested and plausible, and where the time went.
+    """Where every generated candidate went, and where the time went.
 
-    `compiled` counts candidates that got past the compiler (Python: that were run at all);
-    `tested` counts those whose tests ran to a verdict. Cached verdicts count once, when first run.
+    generated = dropped + duplicates + build_failed + tested + untried (+ apply-failed/refused, rare):
+    `dropped` counts candidates removed before any compiler saw them, by reason (`syntax`,
+    `same-text`, `ill-typed:<reason>`); `duplicates` the same program as one already tried;
+    `build_failed` those the compiler refused; `tested` those whose tests ran to a verdict (`compiled`
+    too: Python's are run at all); `untried` those left when the budget ran out.
     """
 
     generated: int = 0
     validated: int = 0
     duplicates: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+    build_failed: int = 0
     compiled: int = 0
     tested: int = 0
     plausible: int = 0
+    untried: int = 0
     lines_tried: int = 0
     generation_seconds: float = 0.0
     compilation_seconds: float = 0.0
     test_seconds: float = 0.0
+
+    def drop(self, reason: str) -> None:
+        self.dropped[reason] = self.dropped.get(reason, 0) + 1
 
     def record(self, result: ValidationResult) -> None:
         """Count one validation verdict."""
@@ -33,11 +95,26 @@ class SearchStats:
             self.duplicates += 1
             return
         self.validated += 1
+        if result.status == "build-failed":
+            self.build_failed += 1
         if result.status in ("plausible", "not-plausible"):
             self.compiled += 1
             self.tested += 1
         if result.plausible:
             self.plausible += 1
+
+    def merge(self, other: SearchStats) -> None:
+        """Add another search's counts and seconds to these."""
+        for name in ("generated", "validated", "duplicates", "build_failed", "compiled", "tested", "plausible",
+                     "untried", "lines_tried"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for name in ("generation_seconds", "compilation_seconds", "test_seconds"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.dropped = dict(Counter(self.dropped) + Counter(other.dropped))
+
+    @property
+    def dropped_total(self) -> int:
+        return sum(self.dropped.values())
 
     @property
     def total_seconds(self) -> float:
@@ -47,10 +124,15 @@ class SearchStats:
         data = asdict(self)
         for key in ("generation_seconds", "compilation_seconds", "test_seconds"):
             data[key] = round(data[key], 3)
+        data["dropped_total"] = self.dropped_total
         return data
 
     def summary(self) -> str:
         """One line for the terminal and the model."""
-        return (f"{self.generated} generated, {self.compiled} compiled, {self.tested} tested, "
-                f"{self.plausible} plausible; generation {self.generation_seconds:.2f}s, "
-                f"compilation {self.compilation_seconds:.2f}s, tests {self.test_seconds:.2f}s")
+        ill = sum(n for r, n in self.dropped.items() if r.startswith("ill-typed"))
+        drops = f"{self.dropped_total} dropped ({ill} ill-typed)" if ill else f"{self.dropped_total} dropped"
+        untried = f", {self.untried} untried" if self.untried else ""
+        return (f"{self.generated} generated: {drops}, {self.duplicates} duplicates, {self.build_failed} failed "
+                f"to compile, {self.tested} tested, {self.plausible} plausible{untried}; generation "
+                f"{self.generation_seconds:.2f}s, compilation {self.compilation_seconds:.2f}s, "
+                f"tests {self.test_seconds:.2f}s")

@@ -54,6 +54,34 @@ def _tests_after_lines(review: RunReview) -> list[str]:
     return lines
 
 
+CANDIDATES_SHOWN = 60
+_FATE_ORDER = {"plausible": 0, "not-plausible": 1, "build-failed": 2, "duplicate": 3, "dropped": 4}
+
+
+def candidate_counts(review: RunReview) -> str:
+    """Where the candidates went, in one line ('' when the run has no search)."""
+    search = review.search
+    if not search:
+        return ""
+    dropped = search.get("dropped") or {}
+    why = ", ".join(f"{reason} {n}" for reason, n in sorted(dropped.items(), key=lambda kv: -kv[1]))
+    parts = [f"{search.get('generated', 0)} generated",
+             f"{sum(dropped.values())} dropped before compiling" + (f" ({why})" if why else ""),
+             f"{search.get('duplicates', 0)} duplicates", f"{search.get('build_failed', 0)} failed to compile",
+             f"{search.get('tested', 0)} tested", f"{search.get('plausible', 0)} plausible"]
+    if search.get("untried"):
+        parts.append(f"{search['untried']} untried (budget)")
+    return "; ".join(parts)
+
+
+def candidate_rows(review: RunReview) -> list[list[str]]:
+    """[fate, location, template: description, reason] of the candidates, those that reached a compiler first."""
+    ordered = sorted(review.candidates, key=lambda c: _FATE_ORDER.get(str(c.get("fate")), 5))
+    return [[str(c.get("fate", "")), f"{c.get('file')}:{c.get('line')}",
+             f"{c.get('template')}: {c.get('description')}", str(c.get("reason", ""))]
+            for c in ordered[:CANDIDATES_SHOWN]]
+
+
 def render_markdown(review: RunReview) -> str:
     """The report as Markdown, readable in a terminal or on GitHub."""
     out = [f"# Patch review: {review.bug}", ""]
@@ -85,6 +113,14 @@ def render_markdown(review: RunReview) -> str:
     if review.fixes_tried:
         out += ["", "## Fixes tried", ""] + [f"{i}. {f.get('status')}: {f.get('summary', '')}"
                                              for i, f in enumerate(review.fixes_tried, start=1)]
+    if review.search or review.candidates:
+        out += ["", "## Candidates", "", candidate_counts(review) or f"{len(review.candidates)} candidates", ""]
+        if review.candidates:
+            out += ["| fate | location | candidate | why |", "|---|---|---|---|"]
+            out += ["| " + " | ".join(cell.replace("|", "\\|").replace("\n", " ") for cell in row) + " |"
+                    for row in candidate_rows(review)]
+            if len(review.candidates) > CANDIDATES_SHOWN:
+                out.append(f"\n({len(review.candidates) - CANDIDATES_SHOWN} more in result.json)")
     if review.notes:
         out += ["", "## Notes", ""] + [f"- {n}" for n in review.notes]
     return "\n".join(out) + "\n"
@@ -144,6 +180,13 @@ def render_html(review: RunReview) -> str:
         body.append("<h2>Fixes tried</h2><ol>" + "".join(
             f"<li>{escape(str(f.get('status')))}: {escape(str(f.get('summary', '')))}</li>"
             for f in review.fixes_tried) + "</ol>")
+    if review.search or review.candidates:
+        body.append("<h2>Candidates</h2><p>" + escape(candidate_counts(review) or f"{len(review.candidates)} "
+                                                                                 "candidates") + "</p>")
+        if review.candidates:
+            body.append(table(["fate", "location", "candidate", "why"],
+                              [[escape(cell) for cell in row] for row in candidate_rows(review)],
+                              element_id="candidates"))
     if review.notes:
         body.append("<h2>Notes</h2><ul>" + "".join(f"<li>{escape(n)}</li>" for n in review.notes) + "</ul>")
     return page(f"Patch review: {review.bug}", "\n".join(body))

@@ -57,6 +57,8 @@ class RunReview:
     timeline: list[TimelineEntry] = field(default_factory=list)
     hypotheses: list[str] = field(default_factory=list)
     fixes_tried: list[dict[str, Any]] = field(default_factory=list)
+    search: dict[str, Any] | None = None  # the offline search's counts (generated, dropped by reason, ...)
+    candidates: list[dict[str, Any]] = field(default_factory=list)  # each candidate the model judged, its fate
     tools: dict[str, int] = field(default_factory=dict)
     overfitting: dict[str, Any] | None = None
     cycles: int = 0
@@ -96,6 +98,8 @@ def review_run(run_dir: Path, localize: bool = True) -> RunReview:
         completion_tokens=int(tokens.get("completion", 0)), cost_usd=float(result.get("cost_usd", 0.0)),
         seconds=float(result.get("seconds", 0.0)), overfitting=load_overfitting(run_dir),
     )
+    review.search = result.get("search")
+    review.candidates = list(result.get("candidates") or [c for s in steps for c in s.data.get("candidates", [])])
     review.timeline = [_timeline_entry(s) for s in steps]
     review.hypotheses = [str(s.args.get("hypothesis", "")) for s in steps
                          if s.tool == "express_hypothesis" and s.ok and s.args.get("hypothesis")]
