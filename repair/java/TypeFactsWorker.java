@@ -8,6 +8,8 @@ import java.lang.reflect.Modifier;
 import java.lang.reflect.Type;
 import java.lang.reflect.TypeVariable;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Answers "what does class X declare?" by reflection over the JDK and the classpath it was started
@@ -55,28 +57,18 @@ public final class TypeFactsWorker {
         String kind = c.isAnnotation() ? "annotation" : c.isInterface() ? "interface" : c.isEnum() ? "enum" : "class";
         b.append(",\"found\":true,\"kind\":\"").append(kind).append('"');
         b.append(",\"final\":").append(Modifier.isFinal(c.getModifiers()));
-        b.append(",\"supertypes\":[");
-        boolean first = true;
+        List<String> supertypes = new ArrayList<>();
         if (c.getSuperclass() != null) {
-            b.append(RepairJson.quote(c.getSuperclass().getName()));
-            first = false;
+            supertypes.add(c.getSuperclass().getName());
         } else if (c.isInterface()) {
-            b.append("\"java.lang.Object\"");
-            first = false;
+            supertypes.add("java.lang.Object");
         }
-        for (Class<?> i : c.getInterfaces()) {
-            if (!first) b.append(',');
-            b.append(RepairJson.quote(i.getName()));
-            first = false;
-        }
-        b.append("],\"typeParams\":[");
-        first = true;
-        for (TypeVariable<?> v : c.getTypeParameters()) {
-            if (!first) b.append(',');
-            b.append(RepairJson.quote(v.getName()));
-            first = false;
-        }
-        b.append("],\"methods\":[");
+        for (Class<?> i : c.getInterfaces()) supertypes.add(i.getName());
+        List<String> typeParams = new ArrayList<>();
+        for (TypeVariable<?> v : c.getTypeParameters()) typeParams.add(v.getName());
+        b.append(",\"supertypes\":").append(strings(supertypes)).append(",\"typeParams\":").append(strings(typeParams));
+        boolean first;
+        b.append(",\"methods\":[");
         first = true;
         for (Method m : c.getDeclaredMethods()) {
             if (m.isSynthetic() || m.isBridge() || Modifier.isPrivate(m.getModifiers())) continue;
@@ -109,6 +101,15 @@ public final class TypeFactsWorker {
             b.append(k.isVarArgs() ? -1 - k.getParameterCount() : k.getParameterCount());
         }
         return b.append("]}").toString();
+    }
+
+    private static String strings(List<String> items) {
+        StringBuilder b = new StringBuilder("[");
+        for (int i = 0; i < items.size(); i++) {
+            if (i > 0) b.append(',');
+            b.append(RepairJson.quote(items.get(i)));
+        }
+        return b.append(']').toString();
     }
 
     /** A type variable's name (`E`), or the erased spelling of anything else. */
