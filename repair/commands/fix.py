@@ -30,6 +30,7 @@ from repair.cli_app import (
 )
 from repair.fix_run import FixOptions, FixOutcome, NothingToRepair, default_runs_dir, replay, run_fix
 from repair.models.base import ToolCall
+from repair.offline.stats import fate_counts
 from repair.reports import match_label, read_review
 from repair.trajectory import Step
 
@@ -87,7 +88,7 @@ def print_outcome(outcome: FixOutcome) -> None:
                       f"patch from level {level if level else '-'}", highlight=False)
     if summary.get("search"):
         search = summary["search"]
-        counts = ", ".join(f"{search[k]} {k}" for k in ("generated", "compiled", "tested", "plausible") if k in search)
+        counts = fate_counts(search)
         times = ", ".join(f"{k.removesuffix('_seconds')} {search[k]:.1f}s"
                           for k in ("generation_seconds", "compilation_seconds", "test_seconds") if k in search)
         console.print(f"offline search: {counts}; {times}", highlight=False)

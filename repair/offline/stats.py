@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -129,10 +130,18 @@ class SearchStats:
 
     def summary(self) -> str:
         """One line for the terminal and the model."""
-        ill = sum(n for r, n in self.dropped.items() if r.startswith("ill-typed"))
-        drops = f"{self.dropped_total} dropped ({ill} ill-typed)" if ill else f"{self.dropped_total} dropped"
-        untried = f", {self.untried} untried" if self.untried else ""
-        return (f"{self.generated} generated: {drops}, {self.duplicates} duplicates, {self.build_failed} failed "
-                f"to compile, {self.tested} tested, {self.plausible} plausible{untried}; generation "
-                f"{self.generation_seconds:.2f}s, compilation {self.compilation_seconds:.2f}s, "
-                f"tests {self.test_seconds:.2f}s")
+        return (f"{fate_counts(self.to_dict())}; generation {self.generation_seconds:.2f}s, "
+                f"compilation {self.compilation_seconds:.2f}s, tests {self.test_seconds:.2f}s")
+
+
+def fate_counts(search: Mapping[str, Any]) -> str:
+    """Where the candidates went, in one line, from `SearchStats.to_dict()` (as result.json keeps it)."""
+    dropped: dict[str, int] = dict(search.get("dropped") or {})
+    why = ", ".join(f"{reason} {n}" for reason, n in sorted(dropped.items(), key=lambda kv: (-kv[1], kv[0])))
+    parts = [f"{search.get('generated', 0)} generated",
+             f"{sum(dropped.values())} dropped before compiling" + (f" ({why})" if why else ""),
+             f"{search.get('duplicates', 0)} duplicates", f"{search.get('build_failed', 0)} failed to compile",
+             f"{search.get('tested', 0)} tested", f"{search.get('plausible', 0)} plausible"]
+    if search.get("untried"):
+        parts.append(f"{search['untried']} not tried (the search stopped)")
+    return "; ".join(parts)

@@ -661,10 +661,11 @@ def propose(language: str, text: str, line: int, file: str = "",
                 out.dropped.append((candidate, "same-text"))
                 continue
             seen.add(new_text)
-            if parse(language, new_text).root_node.has_error:
+            new_tree = parse(language, new_text)
+            if new_tree.root_node.has_error:
                 out.dropped.append((candidate, "syntax"))
                 continue
-            error = ctx.checker.new_error(file, text, new_text) if ctx.checker is not None else None
+            error = ctx.checker.new_error(file, text, new_text, new_tree) if ctx.checker is not None else None
             if error is not None:
                 out.dropped.append((candidate, f"ill-typed:{error.reason}"))
                 continue

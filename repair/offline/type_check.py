@@ -746,6 +746,18 @@ def assignable(src: JType, dst: JType, facts: TypeFacts) -> bool | None:
     return facts.is_subclass(src.name, dst.name)
 
 
+def _common_prefix(a: bytes, b: bytes) -> int:
+    """The length of the longest common prefix (by bisection, each probe one C-level comparison)."""
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
 def _reads(node: Node, name: str) -> bool:
     """Whether `node` reads the simple name `name` (not as a member name of a call or field access)."""
     stack = [node]
@@ -790,27 +802,33 @@ class JavaTypeChecker:
     def __init__(self, facts: TypeFacts) -> None:
         self.facts = facts
         self._old: dict[tuple[str, int, int], Counter[TypeError_]] = {}
-        self._file: tuple[str, str] | None = None
+        self._file: tuple[str, str, Tree] | None = None  # the text the facts describe now, and its tree
 
-    def errors(self, path: str, text: str, member_start: int, member_end: int) -> Counter[TypeError_] | None:
+    def errors(self, path: str, text: str, member_start: int, member_end: int,
+               tree: Tree | None = None) -> Counter[TypeError_] | None:
         """The errors of the member of `text` that spans the given bytes (None: no member there)."""
-        tree = parse("java", text)
-        if (path, text) != self._file:
-            self.facts.enter_file(path, tree.root_node)
-            self._file = (path, text)
-        member = _member_at(tree.root_node, member_start, member_end)
+        root = self._enter(path, text, tree)
+        member = _member_at(root, member_start, member_end)
         if member is None:
             return None
         return Counter(self._check(member))
 
+    def _enter(self, path: str, text: str, tree: Tree | None = None) -> Node:
+        """Make `text` the current file of the facts (once per text); the root of its tree."""
+        if self._file is not None and self._file[0] == path and self._file[1] == text:
+            return self._file[2].root_node
+        tree = tree or parse("java", text)
+        self.facts.enter_file(path, tree.root_node)
+        self._file = (path, text, tree)
+        return tree.root_node
+
     def types_on_row(self, path: str, text: str, row: int) -> tuple[dict[int, Typed], Tree]:
         """The static types of the expressions on a 0-based row (by tree-sitter node id; None when unknown),
         and the tree they belong to, so that templates can look them up by node."""
-        tree = parse("java", text)
-        self.facts.enter_file(path, tree.root_node)
-        self._file = (path, text)
+        root = self._enter(path, text)
+        tree = self._file[2] if self._file is not None else parse("java", text)
         line_start = sum(len(ln) + 1 for ln in text.encode().split(b"\n")[:row])
-        member = _member_at(tree.root_node, line_start, line_start)
+        member = _member_at(root, line_start, line_start)
         checker = self._member_checker(member) if member is not None else None
         if checker is None or member is None:
             return {}, tree
@@ -818,16 +836,14 @@ class JavaTypeChecker:
         self._run(checker, member)
         return checker.seen, tree
 
-    def new_error(self, path: str, old: str, new: str) -> TypeError_ | None:
-        """The first compile error `new` has that `old` does not, in the member the change is in."""
-        head = 0
+    def new_error(self, path: str, old: str, new: str, new_tree: Tree | None = None) -> TypeError_ | None:
+        """The first compile error `new` has that `old` does not, in the member the change is in.
+
+        `new_tree` is `new` parsed already, when the caller has it.
+        """
         old_b, new_b = old.encode(), new.encode()
-        limit = min(len(old_b), len(new_b))
-        while head < limit and old_b[head] == new_b[head]:
-            head += 1
-        tail = 0
-        while tail < limit - head and old_b[-1 - tail] == new_b[-1 - tail]:
-            tail += 1
+        head = _common_prefix(old_b, new_b)
+        tail = _common_prefix(old_b[head:][::-1], new_b[head:][::-1])
         key = (path, head, len(old_b) - tail)
         if key not in self._old:
             found = self.errors(path, old, head, max(head, len(old_b) - tail))
@@ -835,8 +851,7 @@ class JavaTypeChecker:
                 return None
             self._old[key] = found
         before = self._old[key]
-        after = self.errors(path, new, head, max(head, len(new_b) - tail))
-        self._file = None  # the next old text is entered again
+        after = self.errors(path, new, head, max(head, len(new_b) - tail), new_tree)
         if after is None:
             return None
         added = after - before

@@ -12,6 +12,7 @@ candidate (the compiler decides), so the facts only ever remove candidates that 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import time
@@ -269,6 +270,35 @@ def _params(node: Node, resolve: Callable[[Node | None], JType | None]) -> tuple
     return tuple(out), varargs
 
 
+def _declaration_key(node: Node) -> str:
+    """A class declaration's text without its method and constructor bodies (and nested classes' bodies)."""
+    data = node.text or b""
+    cuts: list[tuple[int, int]] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type in ("block", "constructor_body") and current.parent is not None and current.parent.type in (
+                "method_declaration", "constructor_declaration"):
+            cuts.append((current.start_byte - node.start_byte, current.end_byte - node.start_byte))
+            continue
+        stack.extend(current.children)
+    out, last = [], 0
+    for start, end in sorted(cuts):
+        out.append(data[last:start])
+        last = end
+    out.append(data[last:])
+    return hashlib.sha256(b"{}".join(out)).hexdigest()
+
+
+def _class_context(node: Node | None) -> str:
+    """The name of the innermost class around `node` (names resolve per class: nested classes, type variables)."""
+    while node is not None:
+        if node.type in CLASS_KINDS:
+            return f"{node_text(node.child_by_field_name('name'))}@{node.start_byte}"
+        node = node.parent
+    return ""
+
+
 def source_class_fact(binary: str, node: Node, resolve: Callable[[Node | None], JType | None]) -> ClassFact:
     """The facts of a class declared in source, with member types resolved by `resolve`."""
     kind = CLASS_KINDS.get(node.type, "class")
@@ -338,7 +368,9 @@ class TypeFacts:
         self.read_source = read_source
         self.reflection = reflection
         self._classes: dict[str, ClassFact | None] = {}
-        self._scopes: dict[str, FileScope] = {}
+        self._source_facts: dict[tuple[str, str], ClassFact] = {}
+        self._resolved: dict[tuple[str, str], str | None] = {}  # (class context, name) -> binary name
+        self._imports: tuple[object, ...] = ()
         self.current: FileScope | None = None
 
     def close(self) -> None:
@@ -349,10 +381,16 @@ class TypeFacts:
     def enter_file(self, path: str, root: Node) -> FileScope:
         """Make `path` (parsed as `root`) the file whose names are resolved."""
         scope = file_scope(path, root)
-        self._scopes[path] = scope
+        imports = (scope.package, tuple(sorted(scope.single.items())), tuple(scope.on_demand))
+        if imports != self._imports:  # names resolve differently now
+            self._imports, self._resolved = imports, {}
         self.current = scope
         for binary, node in scope.declared.items():
-            self._classes[binary] = source_class_fact(binary, node, self._resolver(scope, node))
+            # A candidate changes a method body, rarely what a class declares: reuse the facts then.
+            key = (binary, _declaration_key(node))
+            if key not in self._source_facts:
+                self._source_facts[key] = source_class_fact(binary, node, self._resolver(scope, node))
+            self._classes[binary] = self._source_facts[key]
         return scope
 
     def _resolver(self, scope: FileScope, context: Node) -> Callable[[Node | None], JType | None]:
@@ -448,7 +486,13 @@ class TypeFacts:
         if scope is None:
             return None
         head, _, rest = simple.partition(".")
-        binary = self._resolve_simple(head, scope, context)
+        cache_key = (_class_context(context), head)
+        if scope is self.current and cache_key in self._resolved:
+            binary = self._resolved[cache_key]
+        else:
+            binary = self._resolve_simple(head, scope, context)
+            if scope is self.current:
+                self._resolved[cache_key] = binary
         if binary is None:
             return self._resolve_qualified(simple) if rest else None
         for part in rest.split(".") if rest else []:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
+from repair.offline.stats import fate_counts
 from repair.reports.html_page import badge, diff_html, page, status_kind, table
 from repair.reports.patch_match import MATCHING, match_label
 from repair.reports.run_review import RunReview, review_run
@@ -60,18 +61,7 @@ _FATE_ORDER = {"plausible": 0, "not-plausible": 1, "build-failed": 2, "duplicate
 
 def candidate_counts(review: RunReview) -> str:
     """Where the candidates went, in one line ('' when the run has no search)."""
-    search = review.search
-    if not search:
-        return ""
-    dropped = search.get("dropped") or {}
-    why = ", ".join(f"{reason} {n}" for reason, n in sorted(dropped.items(), key=lambda kv: -kv[1]))
-    parts = [f"{search.get('generated', 0)} generated",
-             f"{sum(dropped.values())} dropped before compiling" + (f" ({why})" if why else ""),
-             f"{search.get('duplicates', 0)} duplicates", f"{search.get('build_failed', 0)} failed to compile",
-             f"{search.get('tested', 0)} tested", f"{search.get('plausible', 0)} plausible"]
-    if search.get("untried"):
-        parts.append(f"{search['untried']} untried (budget)")
-    return "; ".join(parts)
+    return fate_counts(review.search) if review.search else ""
 
 
 def candidate_rows(review: RunReview) -> list[list[str]]:
