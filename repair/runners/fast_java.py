@@ -250,8 +250,9 @@ class ProjectJavaRunner(FastJavaRunner):
         report = self._run_fast(None, fail_fast=False)
         if not report.build_ok:
             raise WorkerError(f"the worker could not load the project: {report.build_output[:500]}")
+        # Pass or not is what counts: Defects4J, for one, calls every failure `fail`, errors included.
         self.disagreements = sorted(t for t, r in real.results.items()
-                                    if t not in report.results or report.results[t].status != r.status)
+                                    if t not in report.results or report.results[t].status.failed != r.status.failed)
         return report
 
     def _ensure_classes(self) -> None:
