@@ -269,6 +269,7 @@ class DockerWorkspace(GitBackedWorkspace):
             tar.addfile(info, io.BytesIO(data))
         if not self._require().put_archive(parent, buf.getvalue()):
             raise WorkspaceError(f"could not write {rel_path} in the container")
+        self._state.note_written(rel_path)
 
     def exists(self, rel_path: str) -> bool:
         try:

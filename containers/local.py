@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -25,8 +26,7 @@ class LocalWorkspace(GitBackedWorkspace):
     def __init__(self, root: Path, owns_dir: bool) -> None:
         self._root = root
         self._owns_dir = owns_dir
-        self._state = GitState(self._git, str(root), self.write_file,
-                               lambda rel: (root / rel).unlink(missing_ok=True))
+        self._state = GitState(self._git, str(root), self._write, self._unlink)
 
     # -- creation -----------------------------------------------------------------
     @classmethod
@@ -88,9 +88,18 @@ class LocalWorkspace(GitBackedWorkspace):
         return target.read_text(encoding="utf-8", errors="replace")
 
     def write_file(self, rel_path: str, content: str) -> None:
+        self._write(rel_path, content)
+        self._state.note_written(rel_path)
+
+    def _write(self, rel_path: str, content: str) -> None:
         target = self._resolve(rel_path)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(content, encoding="utf-8")
+
+    def _unlink(self, rel_path: str) -> None:
+        # The link itself, not what it points to: only its folder must lie inside the workspace.
+        target = self._resolve(posixpath.dirname(rel_path) or ".") / posixpath.basename(rel_path)
+        target.unlink(missing_ok=True)
 
     def exists(self, rel_path: str) -> bool:
         try:

@@ -41,6 +41,10 @@ class Workspace(Protocol):
 
     def exists(self, rel_path: str) -> bool: ...
 
+    def remove_file(self, rel_path: str) -> None:
+        """Delete a file of the checkout; like `write_file`, a change that snapshots and diffs show."""
+        ...
+
     def list_files(self, suffixes: Sequence[str] = ()) -> list[str]:
         """Tracked and untracked source files (relative paths), optionally filtered by suffix."""
         ...
@@ -54,7 +58,10 @@ class Workspace(Protocol):
         ...
 
     def diff(self) -> str:
-        """A unified diff of the current files against the checked-out state."""
+        """A unified diff of the files written or removed since the checkout against the checked-out state.
+
+        What commands made or changed (build output) is never part of it, `.gitignore` or not.
+        """
         ...
 
     def close(self) -> None:

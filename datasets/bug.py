@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 from repair.containers.workspace import Workspace
+from repair.patch_rules import PatchRules, files_named_by
 from repair.runners.base import TestSetup
 
 
@@ -58,6 +59,12 @@ class Bug:
     def is_test_path(self, rel_path: str) -> bool:
         """True when `rel_path` is a test file, which patches must not change."""
         return any(fnmatch.fnmatch(rel_path, pat) for pat in self.test_patterns)
+
+    def patch_rules(self) -> PatchRules:
+        """What a patch for this bug may change: its language's sources, outside tests and the test command."""
+        command = str(self.meta.get("test_cmd") or self.test_setup.command or "")
+        judged = files_named_by(command) | set(self.test_setup.test_files)
+        return PatchRules((self.language,), self.is_test_path, frozenset(judged), command)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -35,6 +35,7 @@ from repair.github_api import GitHubClient, parse_repository
 from repair.model_spec import make_model
 from repair.models import load_prices
 from repair.patch import Patch
+from repair.patch_rules import DirectoryTree
 from repair.runners import TestReport
 
 CI_DIR = "repair-ci"
@@ -294,14 +295,14 @@ def judge_baseline(baseline: TestReport, test_cmd: str, ci_failed: bool, out: Pa
 
 # -- the patch -----------------------------------------------------------------------------------------------
 def check_patch_paths(patch: str, bug: Bug, root: Path, out: Path) -> None:
-    """Re-check, before anything is committed, that the patch edits no test and stays inside the repository."""
+    """Re-check, before anything is committed, that the patch changes only the bug's sources (`PatchRules`)."""
     parsed = Patch.parse(patch)
-    parsed.check_paths(bug.is_test_path)
     with contextlib.suppress(ValueError):
         ours = out.relative_to(root).as_posix()
         for path in parsed.changed_paths():
             if path == ours or path.startswith(ours + "/"):
                 raise PatchRefusedError(f"refused: {path} is in repair ci's own output folder")
+    bug.patch_rules().check(parsed, DirectoryTree(root))
 
 
 def build_report(run_dir: Path, summary: Mapping[str, Any], test_cmd: str, run_id: str) -> str:

@@ -15,13 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from repair.agent import Agent, AgentObserver, AgentResult, Budget
+from repair.apply_patch import apply_to_repo
 from repair.checkout import CheckedOutBug, check_out
 from repair.datasets.registry import DatasetOptions
 from repair.errors import RepairError
 from repair.escalation import Escalation, EscalationConfig, EscalationResult
 from repair.model_spec import default_spec, make_model
 from repair.models import Model, ScriptedModel, load_prices
-from repair.patch import Patch, content_key
+from repair.patch import content_key
+from repair.patch_rules import PatchRules
 from repair.reports import write_run_reports
 from repair.tools import ToolContext, ToolOptions
 from repair.trajectory import TrajectoryWriter, read_trajectory, replay_script
@@ -161,7 +163,7 @@ def run_fix(options: FixOptions, model: Model | None = None, observer: AgentObse
     finally:
         if owned:
             checked.close()
-    applied = _write_artifacts(run_dir, summary, options)
+    applied = _write_artifacts(run_dir, summary, options, checked.bug.patch_rules())
     return FixOutcome(run_dir, result, summary, escalation, applied)
 
 
@@ -215,7 +217,7 @@ def _summary(checked: CheckedOutBug, ctx: ToolContext, model: Model, result: Age
     return summary
 
 
-def _write_artifacts(run_dir: Path, summary: dict[str, Any], options: FixOptions) -> list[str]:
+def _write_artifacts(run_dir: Path, summary: dict[str, Any], options: FixOptions, rules: PatchRules) -> list[str]:
     """result.json, patch.diff and the reports; with `apply`, the patch into the repo (the files it wrote)."""
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "result.json").write_text(json.dumps(summary, indent=2))
@@ -226,22 +228,8 @@ def _write_artifacts(run_dir: Path, summary: dict[str, Any], options: FixOptions
         except Exception as exc:  # noqa: BLE001 - a report that cannot be drawn must not lose the run's result
             (run_dir / "report-error.txt").write_text(f"{type(exc).__name__}: {exc}\n")
     if options.apply and summary["patch"] and summary["status"] == "plausible":
-        return apply_to_repo(options.bug_id.split(":", 1)[1], summary["patch"])
+        return apply_to_repo(options.bug_id.split(":", 1)[1], summary["patch"], rules)
     return []
-
-
-def apply_to_repo(repo: str, diff: str) -> list[str]:
-    """Write a validated patch into the user's repository (the one step that touches it); the paths written."""
-    root = Path(repo).resolve()
-
-    def read(path: str) -> str | None:
-        target = root / path
-        return target.read_text(encoding="utf-8") if target.is_file() else None
-
-    applied = Patch.parse(diff).apply_to_texts(read)
-    for path, content in applied.files.items():
-        (root / path).write_text(content, encoding="utf-8")
-    return sorted(applied.files)
 
 
 @dataclass

@@ -41,10 +41,15 @@ class Hunk:
 
 @dataclass(frozen=True)
 class FilePatch:
+    """The changes to one file. `mode` is a mode the patch gives it (git's `new file mode`/`new mode`
+    lines, or a symlink's 120000); `binary` marks a binary patch, which has no hunks we could apply."""
+
     path: str
     hunks: tuple[Hunk, ...]
     create: bool = False
     delete: bool = False
+    mode: str | None = None
+    binary: bool = False
 
 
 @dataclass
@@ -73,7 +78,8 @@ class Patch:
     @classmethod
     def from_unified_diff(cls, text: str) -> Patch:
         text = _strip_fences(text)
-        if not re.search(r"^--- ", text, re.M) or not re.search(r"^@@ ", text, re.M):
+        git_headers = re.search(r"^diff --git ", text, re.M)  # mode-only and binary changes have no hunk
+        if not git_headers and (not re.search(r"^--- ", text, re.M) or not re.search(r"^@@ ", text, re.M)):
             raise PatchError("not a unified diff: expected '--- a/FILE', '+++ b/FILE' and '@@ -l,n +l,n @@' lines")
         if not text.endswith("\n"):
             text += "\n"
@@ -90,7 +96,9 @@ class Patch:
                 new = tuple(line.value.rstrip("\r\n") for line in h if line.is_context or line.is_added)
                 start = h.source_start if h.source_length else h.source_start + 1
                 hunks.append(Hunk(start if not pf.is_added_file else 1, old, new))
-            files.append(FilePatch(path, tuple(hunks), create=pf.is_added_file, delete=pf.is_removed_file))
+            mode, binary = _git_header_facts(pf)
+            files.append(FilePatch(path, tuple(hunks), create=pf.is_added_file, delete=pf.is_removed_file,
+                                   mode=mode, binary=binary))
         if not files:
             raise PatchError("the unified diff changes no file")
         return cls(tuple(files), "unified")
@@ -170,6 +178,8 @@ class Patch:
             current = applied.files.get(path)
             if current is None:
                 current = read(path)
+            if fp.binary:
+                raise PatchError(f"{path}: a binary patch cannot be applied as text")
             if fp.create:
                 if current is not None and current != "":
                     raise PatchError(f"{path} already exists; the patch wants to create it")
@@ -193,7 +203,7 @@ class Patch:
         deleted = {posixpath.normpath(f.path) for f in self.files if f.delete}
         for path, content in applied.files.items():
             if path in deleted:
-                workspace.run(["rm", "-f", "--", path], timeout=30)
+                workspace.remove_file(path)
             else:
                 workspace.write_file(path, content)
         return applied
@@ -273,6 +283,21 @@ def _closest(lines: list[str], old: Sequence[str]) -> str:
         if ln.strip() == first:
             return _show(tuple(lines[i:i + len(old)]), f"the file at line {i + 1}")
     return ""
+
+
+_MODE_LINE = re.compile(r"^(?:new file mode|new mode) (\d+)\s*$")
+_INDEX_MODE = re.compile(r"^index \S+ (\d+)\s*$")
+
+
+def _git_header_facts(patched_file: Any) -> tuple[str | None, bool]:
+    """(the mode the patch gives the file, whether it is binary) from git's extended header lines."""
+    mode = None
+    binary = bool(getattr(patched_file, "is_binary_file", False))
+    for line in (str(info) for info in patched_file.patch_info or ()):
+        if (match := _MODE_LINE.match(line)) or ((match := _INDEX_MODE.match(line)) and match.group(1) == "120000"):
+            mode = match.group(1)
+        binary = binary or line.startswith(("GIT binary patch", "Binary files "))
+    return mode, binary
 
 
 def _strip_prefix(path: str) -> str:

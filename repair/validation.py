@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from repair.containers.workspace import Workspace
 from repair.datasets.bug import Bug
 from repair.errors import PatchError, PatchRefusedError, WorkspaceError
 from repair.patch import Patch, content_key
+from repair.patch_rules import WorkspaceTree
 from repair.runners import TestReport, TestRunner, make_test_runner
 
 
@@ -63,27 +63,6 @@ class ValidationResult:
         }
 
 
-def resolve_in_workspace(workspace: Workspace, rel_path: str) -> str | None:
-    """`rel_path` with symlinks resolved, relative to the checkout; None when it resolves outside it."""
-    local_root = getattr(workspace, "root", None)
-    if isinstance(local_root, Path):
-        root = local_root.resolve()
-        real = (root / rel_path).resolve()
-        return real.relative_to(root).as_posix() if real == root or root in real.parents else None
-    # A container: `readlink -f` exists in GNU coreutils and busybox alike; a file a patch creates does
-    # not exist yet, so its folder is resolved instead.
-    container_root = workspace.path.rstrip("/")
-    parent, _, name = rel_path.rpartition("/")
-    for target, suffix in ((rel_path, ""), (parent or ".", f"/{name}")):
-        result = workspace.run(["readlink", "-f", target], timeout=30)
-        resolved = result.stdout.strip()
-        if result.ok and resolved:
-            resolved += suffix
-            inside = resolved.startswith(container_root + "/")
-            return resolved[len(container_root) + 1:] if inside else None
-    return None
-
-
 class PatchValidator:
     """Decides whether a patch is plausible for a bug, leaving the workspace as it found it.
 
@@ -101,6 +80,7 @@ class PatchValidator:
         self.fail_fast = fail_fast
         self.relocate = relocate
         self.cache: dict[str, ValidationResult] = {}
+        self.rules = bug.patch_rules()
 
     def baseline(self) -> TestReport:
         """The full test run on the unpatched code (run once)."""
@@ -112,22 +92,11 @@ class PatchValidator:
         """The parsed patch, or the verdict on a patch that cannot be parsed or must be refused."""
         try:
             parsed = Patch.parse(patch) if isinstance(patch, str) else patch
-            parsed.check_paths(self.bug.is_test_path)
-            self._check_symlinks(parsed)
+            self.rules.check(parsed, WorkspaceTree(self.workspace))
         except PatchError as exc:
             return ValidationResult("refused" if isinstance(exc, PatchRefusedError) else "apply-failed",
                                     message=str(exc))
         return parsed
-
-    def _check_symlinks(self, patch: Patch) -> None:
-        """Refuse a path that reaches a test file, or leaves the repository, through a symlink."""
-        for path in patch.changed_paths():
-            real = resolve_in_workspace(self.workspace, path)
-            if real is None:
-                raise PatchRefusedError(f"refused: {path} leads outside the repository through a symlink")
-            if real != path and self.bug.is_test_path(real):
-                raise PatchRefusedError(f"refused: {path} is a symlink to the test file {real}; "
-                                        "patches must not change tests")
 
     def validate(self, patch: Patch | str, full: bool = True) -> ValidationResult:
         """Validate `patch`; with `full=False` only the failing tests are run."""

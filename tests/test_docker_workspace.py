@@ -147,6 +147,20 @@ def test_snapshot_restore_and_diff_mirror_the_local_workspace(ws: DockerWorkspac
     assert ws.read_file("pkg/a.py") == "x = 1\n" and ws.diff() == ""
 
 
+def test_ignored_files_are_tracked_and_build_output_stays_out(ws: DockerWorkspace, tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    (src / "vendor").mkdir(parents=True)
+    (src / "vendor" / "lib.py").write_text("v = 1\n")
+    (src / ".gitignore").write_text("vendor/\n")
+    ws.import_tree(str(src))
+    ws.write_file("vendor/lib.py", "v = 2\n")
+    ws.run("mkdir -p target && touch target/A.class", timeout=30)
+    diff = ws.diff()
+    assert "+v = 2" in diff and "target" not in diff
+    ws.restore()
+    assert ws.read_file("vendor/lib.py") == "v = 1\n" and ws.diff() == ""
+
+
 def test_host_files_are_copied_for_the_junit_classpath(ws: DockerWorkspace, tmp_path: Path) -> None:
     jar = tmp_path / "lib.jar"
     jar.write_bytes(b"PK\x03\x04 not really a jar")
