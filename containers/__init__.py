@@ -2,6 +2,7 @@
 
 from repair.containers.local import LocalWorkspace
 from repair.containers.process import CommandResult, run_process
-from repair.containers.workspace import SCRATCH_DIR, Workspace
+from repair.containers.workspace import SCRATCH_DIR, ContainerWorkspace, HostWorkspace, Workspace, adopt_checkout
 
-__all__ = ["SCRATCH_DIR", "CommandResult", "LocalWorkspace", "Workspace", "run_process"]
+__all__ = ["SCRATCH_DIR", "CommandResult", "ContainerWorkspace", "HostWorkspace", "LocalWorkspace", "Workspace",
+           "adopt_checkout", "run_process"]

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from repair.containers.git_state import GitBackedWorkspace, GitState, git_env
 from repair.containers.process import MAX_CAPTURE, CommandResult
@@ -435,14 +435,19 @@ def _decode(data: bytes | bytearray) -> str:
     return bytes(data).decode("utf-8", errors="replace")
 
 
-def image_for(bug: Any) -> str | None:
+class ImageRequest(Protocol):
+    """What the backend reads from a bug (a `Bug`, which it cannot import: datasets sit above containers)."""
+
+    meta: dict[str, Any]
+
+
+def image_for(bug: ImageRequest | None) -> str | None:
     """The image a bug asks for (`bug.meta['docker_image']`), if any."""
-    meta = getattr(bug, "meta", None) or {}
-    image = meta.get("docker_image")
+    image = bug.meta.get("docker_image") if bug is not None else None
     return str(image) if image else None
 
 
-def create_workspace(bug: Any = None, workdir: Path | None = None, **config: Any) -> DockerWorkspace:
+def create_workspace(bug: ImageRequest | None = None, workdir: Path | None = None, **config: Any) -> DockerWorkspace:
     """An empty DockerWorkspace for `bug` (used by `--backend docker`).
 
     The image is, in order: `image=` here, `$REPAIR_DOCKER_IMAGE`, the bug's own image

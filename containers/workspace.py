@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from repair.containers.process import CommandResult
@@ -67,3 +68,41 @@ class Workspace(Protocol):
     def close(self) -> None:
         """Release the workspace (remove temp dirs, containers)."""
         ...
+
+
+@runtime_checkable
+class HostWorkspace(Workspace, Protocol):
+    """A workspace whose files are on this machine (`LocalWorkspace`): host paths reach them directly."""
+
+    @property
+    def root(self) -> Path:
+        """The checkout's root on this machine."""
+        ...
+
+
+@runtime_checkable
+class ContainerWorkspace(Workspace, Protocol):
+    """A workspace inside a container (`DockerWorkspace`): host files must be copied in, and files come
+    out as bytes."""
+
+    def read_bytes(self, rel_path: str) -> bytes: ...
+
+    def host_path_map(self, host_paths: Sequence[str]) -> list[str]:
+        """Copy host files (e.g. the JUnit jars) into the workspace; their paths there."""
+        ...
+
+    def adopt_tree(self, container_dir: str, exclude: Sequence[str] = ()) -> None:
+        """Like `import_tree`, for a directory that is already inside the container (a benchmark's checkout)."""
+        ...
+
+
+def adopt_checkout(workspace: Workspace, rel_dir: str, exclude: Sequence[str] = (".git",)) -> None:
+    """Make `rel_dir`, a checkout a benchmark's tool made inside the workspace, the checked-out state.
+
+    A container adopts it in place; a workspace on this machine imports it (its path is a host path).
+    """
+    source = f"{workspace.path}/{rel_dir}"
+    if isinstance(workspace, ContainerWorkspace):
+        workspace.adopt_tree(source, exclude=exclude)
+    else:
+        workspace.import_tree(source, exclude=exclude)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from repair.containers.workspace import Workspace
 from repair.patch_rules import PatchRules, files_named_by
@@ -85,4 +85,13 @@ class Dataset(Protocol):
 
     def checkout(self, bug: Bug, workspace: Workspace) -> None:
         """Put the buggy version of `bug` into the (empty) `workspace`."""
+        ...
+
+
+@runtime_checkable
+class FixedVersionDataset(Dataset, Protocol):
+    """A dataset that can check out a bug's fixed version itself (rather than by applying `fix_patch`)."""
+
+    def checkout_fixed(self, bug: Bug, workspace: Workspace) -> None:
+        """Check the fixed version of `bug` out into `workspace`."""
         ...

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from repair.containers.process import CommandResult
-from repair.containers.workspace import SCRATCH_DIR, Workspace
+from repair.containers.workspace import SCRATCH_DIR, Workspace, adopt_checkout
 from repair.datasets.bug import Bug
 from repair.errors import DatasetUnavailableError, UnknownBugError
 from repair.runners import register_command_runner
@@ -243,7 +243,7 @@ class Defects4JDataset:
         project, number = bug.meta["project"], bug.meta["bug_number"]
         workspace.run(["rm", "-rf", CHECKOUT_DIR], timeout=120)
         cli.checkout(project, number, f"{workspace.path}/{CHECKOUT_DIR}")
-        _adopt(workspace, CHECKOUT_DIR)
+        adopt_checkout(workspace, CHECKOUT_DIR)
         workspace.run(["rm", "-rf", CHECKOUT_DIR], timeout=300)
         exclude_from_diffs(workspace, GENERATED)
         src, tests = cli.export("dir.src.classes"), cli.export("dir.src.tests")
@@ -258,16 +258,6 @@ class Defects4JDataset:
                         # that compiles only a candidate's files needs them (fast_validation)
                         bin_classes=cli.export("dir.bin.classes"), bin_tests=cli.export("dir.bin.tests"),
                         test_env=dict(D4J_ENV))
-
-
-def _adopt(workspace: Workspace, rel_dir: str) -> None:
-    # The checkout is inside the workspace: a container adopts it in place; a local
-    # workspace imports it (its own path is the host path).
-    adopt = getattr(workspace, "adopt_tree", None)
-    if adopt is not None:
-        adopt(f"{workspace.path}/{rel_dir}", exclude=(".git",))
-    else:
-        workspace.import_tree(f"{workspace.path}/{rel_dir}", exclude=(".git",))
 
 
 def exclude_from_diffs(workspace: Workspace, patterns: Sequence[str]) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from repair.containers.process import CommandResult
-from repair.containers.workspace import SCRATCH_DIR, Workspace
+from repair.containers.workspace import SCRATCH_DIR, Workspace, adopt_checkout
 from repair.datasets.bug import Bug
 from repair.datasets.defects4j import exclude_from_diffs
 from repair.errors import DatasetUnavailableError, UnknownBugError
@@ -184,12 +184,7 @@ class GitBugJavaDataset:
         bid = bug.meta["bid"]
         workspace.run(["rm", "-rf", CHECKOUT_DIR], timeout=120)
         cli.checkout(bid, f"{workspace.path}/{CHECKOUT_DIR}")
-        adopt = getattr(workspace, "adopt_tree", None)
-        source = f"{workspace.path}/{CHECKOUT_DIR}"
-        if adopt is not None:
-            adopt(source, exclude=(".git",))
-        else:
-            workspace.import_tree(source, exclude=(".git",))
+        adopt_checkout(workspace, CHECKOUT_DIR)
         workspace.run(["rm", "-rf", CHECKOUT_DIR], timeout=300)
         exclude_from_diffs(workspace, (f"{RESULTS_DIR}/", ".act-result/"))
         record = cli.info(bid)

@@ -18,13 +18,10 @@ from repair.containers.workspace import Workspace
 from repair.datasets.bug import Bug, Location
 from repair.errors import DatasetUnavailableError, UnknownBugError
 from repair.runners.base import TestSetup
+from repair.user_cache import user_cache_dir
 
 QUIXBUGS_URL = "https://github.com/jkoppel/QuixBugs"
 PYTHON_HELPERS = {"node"}  # modules in python_programs/ that are not bugs
-
-
-def _cache_dir() -> Path:
-    return Path(os.environ.get("REPAIR_CACHE_DIR", Path.home() / ".cache" / "repair"))
 
 
 def locate_quixbugs(root: str | Path | None = None, clone: bool = True) -> Path:
@@ -35,7 +32,7 @@ def locate_quixbugs(root: str | Path | None = None, clone: bool = True) -> Path:
         if not (path / "java_programs").is_dir() and not (path / "python_programs").is_dir():
             raise DatasetUnavailableError(f"{path} is not a QuixBugs checkout (no java_programs/ or python_programs/)")
         return path
-    cached = _cache_dir() / "QuixBugs"
+    cached = user_cache_dir() / "QuixBugs"
     if (cached / "java_programs").is_dir():
         return cached
     if clone:

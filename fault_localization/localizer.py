@@ -28,6 +28,10 @@ class Suspicious:
     score: float
     signals: dict[str, float] = field(default_factory=dict)
 
+    def label(self) -> str:
+        """`file:line (method)`, as prompts and hand-overs show it."""
+        return f"{self.file}:{self.line} ({self.method or '?'})"
+
     def to_dict(self) -> dict[str, object]:
         return {"file": self.file, "line": self.line, "method": self.method, "score": round(self.score, 6),
                 "signals": {k: round(v, 6) for k, v in self.signals.items()}}

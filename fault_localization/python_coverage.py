@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from repair.containers.workspace import SCRATCH_DIR, Workspace
+from repair.containers.workspace import SCRATCH_DIR, ContainerWorkspace, Workspace
 from repair.errors import FaultLocalizationError
 from repair.fault_localization.matrix import CoverageMatrix, Line, TestCoverage
 from repair.fault_localization.sources import SourceIndex
@@ -60,13 +60,12 @@ def collect_python(runner: PytestRunner, workspace: Workspace, sources: SourceIn
 def _readable_here(workspace: Workspace, data_path: str) -> Iterator[str]:
     """The coverage data file as a path on this machine: a LocalWorkspace's own file, or a temporary
     copy of a container's (removed afterwards, also on errors)."""
-    read_bytes = getattr(workspace, "read_bytes", None)
-    if read_bytes is None:
+    if not isinstance(workspace, ContainerWorkspace):
         yield data_path
         return
     with tempfile.TemporaryDirectory(prefix="repair-fl-") as tmp:
         local = Path(tmp) / "python.coverage"
-        local.write_bytes(read_bytes(DATA_FILE))
+        local.write_bytes(workspace.read_bytes(DATA_FILE))
         yield str(local)
 
 

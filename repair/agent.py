@@ -3,8 +3,8 @@
 How a model gets what it needs: the agent calls `model.complete(messages, tools)` each cycle with the
 system prompt (role, goals, guidelines), the dynamic state prompt, and the allowed tools as OpenAI function
 schemas. A model that needs more than text (the offline engine reads the bug, the workspace, the memory and
-the FSM state directly) may implement `bind(ctx: ToolContext) -> None`; the agent calls it once, before the
-first cycle, with the same `ToolContext` the tools run in. Tools that need a model (generate_method_body) use
+the FSM state directly) is a `ContextBoundModel`; the agent calls its `bind(ctx)` once, before the first
+cycle, with the same `ToolContext` the tools run in. Tools that need a model (generate_method_body) use
 `ctx.model`, which the agent sets to the (recorded) model of the run.
 """
 
@@ -22,6 +22,7 @@ from repair.models.base import Model, ModelGaveUp, ModelReply, ToolCall, Usage
 from repair.models.reply_format import reply_from_dict
 from repair.prompts import Observation, state_prompt, system_prompt
 from repair.tools import Tool, ToolContext, ToolResult, all_tools, function_schema
+from repair.tools.base import ContextBoundModel
 from repair.trajectory import RecordingModel, Step, TrajectoryWriter
 
 MAX_MALFORMED_IN_A_ROW = 3
@@ -29,7 +30,7 @@ MAX_MALFORMED_IN_A_ROW = 3
 _STEERING = {"express_hypothesis", "discard_hypothesis", "collect_more_information", "goal_accomplished"}
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Budget:
     """When the run stops: cycles, tokens (prompt + completion), dollars, wall-clock seconds."""
 
@@ -37,6 +38,24 @@ class Budget:
     max_tokens: int | None = None
     max_usd: float | None = None
     max_seconds: float | None = None
+
+
+def budget_spent(cycles: int, usage: Usage, seconds: float = 0.0, *, max_cycles: int | None = None,
+                 max_tokens: int | None = None, max_usd: float | None = None, max_seconds: float | None = None,
+                 cycle_unit: str = "cycles", scope: str = "") -> str:
+    """Why `cycles`, `usage` and `seconds` have reached one of the limits (checked in this order), or ''.
+
+    `scope` names the budget in the reason ("total "); `cycle_unit` says what a cycle is ("model calls").
+    """
+    if max_cycles is not None and cycles >= max_cycles:
+        return f"{scope}cycle budget spent ({max_cycles} {cycle_unit})"
+    if max_tokens is not None and usage.prompt_tokens + usage.completion_tokens >= max_tokens:
+        return f"{scope}token budget spent ({max_tokens} tokens)"
+    if max_usd is not None and usage.cost_usd >= max_usd:
+        return f"{scope}dollar budget spent (${max_usd:.2f})"
+    if max_seconds is not None and seconds >= max_seconds:
+        return f"{scope}time budget spent ({max_seconds:.0f}s)"
+    return ""
 
 
 @dataclass
@@ -67,9 +86,8 @@ class Agent:
     def __init__(self, model: Model, ctx: ToolContext, budget: Budget | None = None,
                  writer: TrajectoryWriter | None = None, observer: AgentObserver | None = None,
                  tools: dict[str, Tool] | None = None) -> None:
-        bind = getattr(model, "bind", None)
-        if callable(bind):
-            bind(ctx)
+        if isinstance(model, ContextBoundModel):
+            model.bind(ctx)
         self.model = RecordingModel(model)
         self.ctx = ctx
         ctx.model = self.model
@@ -139,9 +157,11 @@ class Agent:
         data = dict(result.data)
         if self.ctx.memory.search_log:  # what the model tried on its own this cycle (the offline search)
             data["candidates"], self.ctx.memory.search_log = self.ctx.memory.search_log, []
-        step = Step(cycle, before, self.ctx.fsm.state.value, prompt_hash, replies, call.name if call else None,
-                    call.args if call else {}, result.text, result.ok, result.malformed, usage.prompt_tokens,
-                    usage.completion_tokens, usage.cost_usd, time.monotonic() - started, data)
+        step = Step(cycle=cycle, state_before=before, state_after=self.ctx.fsm.state.value, prompt_hash=prompt_hash,
+                    replies=replies, tool=call.name if call else None, args=call.args if call else {},
+                    result=result.text, ok=result.ok, malformed=result.malformed, prompt_tokens=usage.prompt_tokens,
+                    completion_tokens=usage.completion_tokens, cost_usd=usage.cost_usd,
+                    seconds=time.monotonic() - started, data=data)
         self.steps.append(step)
         if self.writer:
             self.writer.write(step)
@@ -172,15 +192,8 @@ class Agent:
     def _exhausted(self) -> str:
         """Why the budget is spent, or ''."""
         b = self.budget
-        if len(self.steps) >= b.max_cycles:
-            return f"cycle budget spent ({b.max_cycles} cycles)"
-        if b.max_tokens is not None and self.usage.prompt_tokens + self.usage.completion_tokens >= b.max_tokens:
-            return f"token budget spent ({b.max_tokens} tokens)"
-        if b.max_usd is not None and self.usage.cost_usd >= b.max_usd:
-            return f"dollar budget spent (${b.max_usd:.2f})"
-        if b.max_seconds is not None and time.monotonic() - self._start >= b.max_seconds:
-            return f"time budget spent ({b.max_seconds:.0f}s)"
-        return ""
+        return budget_spent(len(self.steps), self.usage, time.monotonic() - self._start, max_cycles=b.max_cycles,
+                            max_tokens=b.max_tokens, max_usd=b.max_usd, max_seconds=b.max_seconds)
 
     def _budget_left(self, cycle: int) -> str:
         b = self.budget

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from repair.agent import Agent, AgentObserver, AgentResult, Budget
+from repair.agent import Agent, AgentObserver, AgentResult, Budget, budget_spent
 from repair.errors import RepairError
 from repair.fault_localization import FaultLocalizer, Suspicious
 from repair.fixagent import (
@@ -48,6 +47,7 @@ from repair.prompts import Observation
 from repair.syntax import language_of
 from repair.tools import FixAttempt, ToolContext
 from repair.trajectory import Step, TrajectoryWriter
+from repair.user_cache import user_cache_dir
 
 MAX_FAILURES_SHOWN = 5
 MAX_TRACE_CHARS = 800
@@ -80,11 +80,6 @@ class EscalationConfig:
 
     def budget(self, level: int) -> LevelBudget:
         return (self.l1, self.l2, self.l3)[level - 1]
-
-
-def default_cache_dir() -> Path:
-    """Where summaries and web searches are cached between runs."""
-    return Path(os.environ.get("REPAIR_CACHE_DIR", Path.home() / ".cache" / "repair"))
 
 
 @dataclass
@@ -169,19 +164,10 @@ class _Meter:
     def exhausted(self) -> str:
         """Why this level may not make another model call, or ''."""
         b, c = self.budget, self.config
-        tokens = self.usage.prompt_tokens + self.usage.completion_tokens
-        total = self.before + self.usage
-        if self.cycles >= b.max_cycles:
-            return f"cycle budget spent ({b.max_cycles} model calls)"
-        if b.max_tokens is not None and tokens >= b.max_tokens:
-            return f"token budget spent ({b.max_tokens} tokens)"
-        if b.max_usd is not None and self.usage.cost_usd >= b.max_usd:
-            return f"dollar budget spent (${b.max_usd:.2f})"
-        if c.total_tokens is not None and total.prompt_tokens + total.completion_tokens >= c.total_tokens:
-            return f"total token budget spent ({c.total_tokens} tokens)"
-        if c.total_usd is not None and total.cost_usd >= c.total_usd:
-            return f"total dollar budget spent (${c.total_usd:.2f})"
-        return ""
+        return (budget_spent(self.cycles, self.usage, max_cycles=b.max_cycles, max_tokens=b.max_tokens,
+                             max_usd=b.max_usd, cycle_unit="model calls")
+                or budget_spent(0, self.before + self.usage, max_tokens=c.total_tokens, max_usd=c.total_usd,
+                                scope="total "))
 
     def fsm_budget(self, max_seconds: float | None) -> Budget:
         """What is left of this level, as the FSM agent's budget."""
@@ -193,8 +179,8 @@ class _Meter:
         tokens = [t for t in (left(b.max_tokens, self.usage.prompt_tokens + self.usage.completion_tokens),
                               left(c.total_tokens, total.prompt_tokens + total.completion_tokens)) if t is not None]
         usd = [u for u in (left(b.max_usd, self.usage.cost_usd), left(c.total_usd, total.cost_usd)) if u is not None]
-        return Budget(max(b.max_cycles - self.cycles, 0), int(min(tokens)) if tokens else None,
-                      min(usd) if usd else None, max_seconds)
+        return Budget(max_cycles=max(b.max_cycles - self.cycles, 0), max_tokens=int(min(tokens)) if tokens else None,
+                      max_usd=min(usd) if usd else None, max_seconds=max_seconds)
 
 
 @dataclass
@@ -227,7 +213,7 @@ class Escalation:
         self.config = config or EscalationConfig()
         self.writer = writer
         self.observer = observer
-        self.cache_dir = self.config.cache_dir or default_cache_dir()
+        self.cache_dir = self.config.cache_dir or user_cache_dir()
         self.agents: list[AgentRun] = []
         self.levels: list[LevelReport] = []
         self.notes: list[str] = []
@@ -290,7 +276,7 @@ class Escalation:
         g.file = BuggyFile(path, self.ctx.workspace.read_file(path),
                            language_of(path) or self.ctx.bug.language)
         g.failures = self._failures()
-        self.ctx.memory.suspicious = [f"{s.file}:{s.line} ({s.method or '?'})" for s in g.suspicious[:20]]
+        self.ctx.memory.suspects = g.suspicious[:20]
 
     def _failures(self) -> str:
         report = self.ctx.failing_report()
@@ -418,9 +404,10 @@ class Escalation:
         self._step += 1
         state = f"L{level}"
         prompt_hash = hashlib.sha256(json.dumps(call.messages).encode()).hexdigest()[:16] if call else ""
-        step = Step(self._step, state, state, prompt_hash, [reply_to_dict(call.reply)] if call else [],
-                    f"fixagent.{agent}", {}, f"{outcome}\n{detail}".strip(), ok, False, usage.prompt_tokens,
-                    usage.completion_tokens, usage.cost_usd, 0.0, data or {})
+        step = Step(cycle=self._step, state_before=state, state_after=state, prompt_hash=prompt_hash,
+                    replies=[reply_to_dict(call.reply)] if call else [], tool=f"fixagent.{agent}", args={},
+                    result=f"{outcome}\n{detail}".strip(), ok=ok, malformed=False, prompt_tokens=usage.prompt_tokens,
+                    completion_tokens=usage.completion_tokens, cost_usd=usage.cost_usd, data=data or {})
         if self.writer:
             self.writer.write(step)
         if self.observer:

@@ -22,7 +22,7 @@ import difflib
 import hashlib
 import posixpath
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from tree_sitter import Node
 
@@ -32,15 +32,13 @@ from repair.datasets.bug import Bug
 from repair.errors import PatchError
 from repair.patch import Patch, content_key
 from repair.runners import TestReport, TestRunner, make_test_runner
+from repair.runners.base import WarmTestRunner
 from repair.runners.fast_java import FastJavaRunner, ProjectJavaRunner
 from repair.runners.fast_python import FastPythonRunner
 from repair.runners.java_classpath import ProjectClasspath, defects4j_classpath, gradle_classpath, maven_classpath
 from repair.runners.worker_process import WorkerError
 from repair.syntax import language_of, parse
 from repair.validation import PatchValidator, ValidationResult
-
-FastRunner = FastJavaRunner | FastPythonRunner
-
 
 _DISCOVERED: dict[tuple[str, str], ProjectClasspath | None] = {}  # (checkout, framework) -> its classpath
 
@@ -62,7 +60,7 @@ def project_classpath(workspace: Workspace, bug: Bug) -> ProjectClasspath | None
     return _DISCOVERED[key]
 
 
-def make_fast_runner(workspace: Workspace, bug: Bug) -> FastRunner | None:
+def make_fast_runner(workspace: Workspace, bug: Bug) -> WarmTestRunner | None:
     """The warm-worker runner for the bug's test setup, or None when there is none for it."""
     if not isinstance(workspace, LocalWorkspace):
         return None
@@ -114,7 +112,7 @@ class FastPatchValidator(PatchValidator):
         fast = runner if runner is not None else make_fast_runner(workspace, bug)
         super().__init__(workspace, bug, runner=fast or make_test_runner(workspace, bug.test_setup),
                          baseline=baseline, fail_fast=fail_fast, relocate=relocate)
-        self.fast = isinstance(self.runner, FastJavaRunner | FastPythonRunner)
+        self.fast = isinstance(self.runner, WarmTestRunner)
         self.syntax_cache: dict[str, ValidationResult] = {}
         self.compile_seconds = 0.0  # totals over every validation, for reports
         self.test_seconds = 0.0
@@ -208,28 +206,28 @@ class FastPatchValidator(PatchValidator):
         self.cache[content_key(applied.files) + suffix] = result
         return result
 
-    def _timed(self, action: object) -> ValidationResult:
+    def _timed(self, action: Callable[[], ValidationResult]) -> ValidationResult:
         runner = self.runner
-        before = (getattr(runner, "compile_seconds", 0.0), getattr(runner, "test_seconds", 0.0))
-        start = time.monotonic()
-        result: ValidationResult = action()  # type: ignore[operator]
-        if self.fast:
-            self.compile_seconds += getattr(runner, "compile_seconds", 0.0) - before[0]
-            self.test_seconds += getattr(runner, "test_seconds", 0.0) - before[1]
-        else:
+        if not (self.fast and isinstance(runner, WarmTestRunner)):  # the plain path: its wall time is test time
+            start = time.monotonic()
+            result = action()
             self.test_seconds += time.monotonic() - start
+            return result
+        before = (runner.compile_seconds, runner.test_seconds)
+        result = action()
+        self.compile_seconds += runner.compile_seconds - before[0]
+        self.test_seconds += runner.test_seconds - before[1]
         return result
 
     @property
     def fallbacks(self) -> list[str]:
         """Why the workers handed runs to the plain path (empty when they never did)."""
-        return list(getattr(self.runner, "fallbacks", []))
+        return list(self.runner.fallbacks) if isinstance(self.runner, WarmTestRunner) else []
 
     def close(self) -> None:
         """Stop the warm workers."""
-        close = getattr(self.runner, "close", None)
-        if close is not None:
-            close()
+        if isinstance(self.runner, WarmTestRunner):
+            self.runner.close()
 
 
 def _diff(originals: dict[str, str], patched: dict[str, str]) -> str:

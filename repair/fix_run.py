@@ -9,7 +9,7 @@ import json
 import os
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import KW_ONLY, asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from repair.datasets.registry import DatasetOptions
 from repair.errors import RepairError
 from repair.escalation import Escalation, EscalationConfig, EscalationResult
 from repair.model_spec import default_spec, make_model
-from repair.models import Model, ScriptedModel, load_prices
+from repair.models import FsmOnlyModel, Model, ScriptedModel, SearchingModel, load_prices
 from repair.patch import content_key
 from repair.patch_rules import PatchRules
 from repair.reports import write_run_reports
@@ -37,6 +37,7 @@ class FixOptions:
     """Everything `repair fix` is told; saved in result.json so that `repair replay` can rerun it."""
 
     bug_id: str
+    _: KW_ONLY
     model: str | None = None
     base_url: str | None = None
     max_cycles: int = 40
@@ -55,7 +56,8 @@ class FixOptions:
     reports: bool = True
 
     def budget(self) -> Budget:
-        return Budget(self.max_cycles, self.max_tokens, self.budget_usd, self.max_seconds)
+        return Budget(max_cycles=self.max_cycles, max_tokens=self.max_tokens, max_usd=self.budget_usd,
+                      max_seconds=self.max_seconds)
 
     def resolved_strategy(self) -> str:
         """`auto` is FixAgent's escalation for LLMs; the offline engine and scripts drive the FSM agent."""
@@ -134,7 +136,7 @@ def run_fix(options: FixOptions, model: Model | None = None, observer: AgentObse
     options = replace(options, strategy=options.resolved_strategy())
     model = model or make_model(options.model, options.base_url, load_prices(options.prices_file),
                                 all_plausible=options.all_plausible)
-    if options.strategy == "escalate" and getattr(model, "fsm_only", False):
+    if options.strategy == "escalate" and isinstance(model, FsmOnlyModel):
         raise RepairError(f"the {model.name} model drives RepairAgent's FSM agent only: use --strategy fsm, "
                           "or an LLM (--model openai:NAME) for FixAgent's escalation")
     run_dir = run_dir or run_dir_for(options)
@@ -207,9 +209,8 @@ def _summary(checked: CheckedOutBug, ctx: ToolContext, model: Model, result: Age
     }
     if escalation is not None:
         summary.update(escalation.summary_fields())
-    stats = getattr(model, "stats", None)
-    if stats is not None and hasattr(stats, "to_dict"):
-        summary["search"] = stats.to_dict()  # the offline engine's candidate counts and time split
+    if isinstance(model, SearchingModel):
+        summary["search"] = model.search_stats()  # the offline engine's candidate counts and time split
     # Every candidate the model judged before submitting (the trajectory's steps hold the same records).
     judged = [c for step in result.steps for c in step.data.get("candidates", [])]
     if judged:

@@ -19,7 +19,7 @@ from typing import Any
 
 from repair.checkout import make_workspace
 from repair.containers.workspace import Workspace
-from repair.datasets.bug import Bug, Dataset
+from repair.datasets.bug import Bug, Dataset, FixedVersionDataset
 from repair.datasets.registry import DatasetOptions, resolve_bug
 from repair.errors import PatchError, RepairError
 from repair.patch import Patch
@@ -52,18 +52,17 @@ def check_overfitting(bug_id: str, patch: str, options: DatasetOptions | None = 
 
 def check_against_fixed_version(bug: Bug, dataset: Dataset, patch: str) -> OverfittingVerdict:
     """The check for a resolved bug; see the module docstring."""
-    checkout_fixed = getattr(dataset, "checkout_fixed", None)
-    if not bug.fix_patch and not callable(checkout_fixed):
+    if not bug.fix_patch and not isinstance(dataset, FixedVersionDataset):
         return OverfittingVerdict(None, "no fixed version is known for this bug")
     if not patch.strip():
         return OverfittingVerdict(None, "there is no patch to check")
-    if not callable(checkout_fixed) and not _fix_changes_tests(bug):
+    if not isinstance(dataset, FixedVersionDataset) and not _fix_changes_tests(bug):
         return OverfittingVerdict(None, NO_HELD_OUT_TESTS)  # known without checking anything out
     fixed, patched = make_workspace(), make_workspace()
     try:
         dataset.checkout(bug, patched)
-        if callable(checkout_fixed):
-            checkout_fixed(bug, fixed)
+        if isinstance(dataset, FixedVersionDataset):
+            dataset.checkout_fixed(bug, fixed)
         else:
             dataset.checkout(bug, fixed)
             Patch.parse(bug.fix_patch or "").apply(fixed, relocate=True)

@@ -307,6 +307,10 @@ def _strip_prefix(path: str) -> str:
     return path
 
 
+# A fenced diff as models write it: ```diff, ```patch, ```udiff or a bare ```.
+DIFF_FENCE = re.compile(r"```(?:diff|patch|udiff)?[ \t]*\n(.*?)```", re.S)
+
+
 def _strip_fences(text: str) -> str:
-    fenced = re.search(r"```(?:diff|patch)?\n(.*?)```", text, re.S)
+    fenced = DIFF_FENCE.search(text)
     return fenced.group(1) if fenced else text

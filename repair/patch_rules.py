@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from repair.containers.workspace import Workspace
+from repair.containers.workspace import HostWorkspace, Workspace
 from repair.errors import PatchRefusedError
 from repair.patch import Patch
 
@@ -205,9 +205,8 @@ class WorkspaceTree:
         self.workspace = workspace
 
     def real_path(self, rel_path: str) -> str | None:
-        local_root = getattr(self.workspace, "root", None)
-        if isinstance(local_root, Path):
-            return DirectoryTree(local_root).real_path(rel_path)
+        if isinstance(self.workspace, HostWorkspace):
+            return DirectoryTree(self.workspace.root).real_path(rel_path)
         # A container: `readlink -f` exists in GNU coreutils and busybox alike; a file a patch creates does
         # not exist yet, so its folder is resolved instead.
         container_root = self.workspace.path.rstrip("/")

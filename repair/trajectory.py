@@ -12,7 +12,7 @@ from repair.models.base import Message, Model, ModelReply
 from repair.models.reply_format import reply_to_dict
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Step:
     """One cycle: what the model was asked and answered, the tool run, its result, and what it cost."""
 

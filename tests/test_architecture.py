@@ -25,8 +25,8 @@ PACKAGE_DIRS = {
 # From the ground up; a module may import from its own layer and the layers below. The longest matching
 # prefix places a module; docs/architecture.md explains each layer.
 LAYERS: list[tuple[str, list[str]]] = [
-    ("ground", ["repair.errors", "repair.syntax"]),
-    ("workspace", ["repair.patch", "repair.containers", "repair.runners"]),
+    ("ground", ["repair.errors", "repair.syntax", "repair.identifiers", "repair.user_cache"]),
+    ("workspace", ["repair.patch", "repair.patch_rules", "repair.apply_patch", "repair.containers", "repair.runners"]),
     ("bugs", ["repair.datasets", "repair.bug_selection", "repair.checkout", "repair.fault_localization",
               "repair.validation", "repair.fast_validation", "repair.overfitting"]),
     ("agent parts", ["repair.tools", "repair.fsm", "repair.models", "repair.trajectory"]),

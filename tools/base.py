@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from repair.containers.workspace import Workspace
 from repair.datasets.bug import Bug
+from repair.fault_localization import Suspicious
 from repair.fsm import StateMachine
 from repair.models.base import Model
 from repair.runners import TestReport, TestRunner
@@ -47,13 +48,18 @@ class Memory:
     discarded: list[str] = field(default_factory=list)
     attempts: list[FixAttempt] = field(default_factory=list)
     plausible: ValidationResult | None = None
-    suspicious: list[str] = field(default_factory=list)  # "file:line (method)" from fault localization
+    suspects: list[Suspicious] = field(default_factory=list)  # fault localization's ranking, best first
     # What earlier stages (FixAgent's L1-L3) found, handed to the FSM agent; pinned in every prompt
     # under its own budget so that the agent's own results never push it out.
     handover: list[str] = field(default_factory=list)
     # Candidates a model judged itself before submitting one (the offline engine's search: dropped,
     # failed to compile, tested, plausible); the agent moves them into the trajectory step of the cycle.
     search_log: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def suspicious(self) -> list[str]:
+        """The suspects as the prompt shows them: `file:line (method)`."""
+        return [s.label() for s in self.suspects]
 
 
 @dataclass
@@ -138,3 +144,12 @@ def int_arg(args: dict[str, Any], name: str, default: int | None = None) -> int:
         return int(value)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"argument '{name}' must be an integer, got {value!r}") from exc
+
+
+@runtime_checkable
+class ContextBoundModel(Model, Protocol):
+    """A model that needs more than the prompt: the offline engine reads the bug, the workspace, the memory
+    and the FSM state; an LLM client reads the run's deadline. The agent calls `bind` once, before the first
+    cycle, with the `ToolContext` the tools run in."""
+
+    def bind(self, ctx: ToolContext) -> None: ...

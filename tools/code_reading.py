@@ -11,8 +11,8 @@ MAX_LINES = 100  # like SWE-agent's viewer: enough to see a method, small enough
 
 
 def numbered(lines: list[str], first: int) -> str:
-    """Lines prefixed with their 1-based numbers, the way every tool shows code."""
-    width = len(str(first + len(lines)))
+    """Lines prefixed with their 1-based numbers (`first` for the first), the way every agent is shown code."""
+    width = len(str(first + len(lines) - 1))
     return "\n".join(f"{first + i:>{width}} | {line}" for i, line in enumerate(lines))
 
 

@@ -38,7 +38,7 @@ class RunFaultLocalization:
             return ToolResult(f"fault localization found no suspicious line in the traces; the program under "
                               f"test is {files}: read its code and the failing tests (extract_tests)")
         top = suspects[:TOP_N]
-        ctx.memory.suspicious = [f"{s.file}:{s.line} ({s.method or '?'})" for s in top]
+        ctx.memory.suspects = top
         rows = [f"{i}. {s.file}:{s.line} in {s.method or '?'} (score {s.score:.3f})"
                 for i, s in enumerate(top, start=1)]
         text = f"suspicious lines ({source}), most suspicious first:\n" + "\n".join(rows)

@@ -9,6 +9,7 @@ from typing import Any
 
 from rank_bm25 import BM25Okapi
 
+from repair.identifiers import identifier_parts
 from repair.syntax import definitions, language_of
 from repair.tools.base import ToolContext, ToolResult, bounded, schema
 
@@ -22,9 +23,9 @@ def tokens(text: str) -> list[str]:
     out: list[str] = []
     for word in _WORD.findall(text):
         out.append(word.lower())
-        parts = [p for p in re.split(r"_|(?<=[a-z0-9])(?=[A-Z])", word) if p]
+        parts = identifier_parts(word)
         if len(parts) > 1:
-            out.extend(p.lower() for p in parts)
+            out.extend(parts)
     return out
 
 

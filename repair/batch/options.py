@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ class BatchOptions:
     The budgets are `repair fix`'s, per bug: `max_seconds` also kills a worker still running after it."""
 
     dataset: str
+    _: KW_ONLY
     bugs: str | None = None
     workers: int = 2
     model: str | None = None

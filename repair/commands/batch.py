@@ -51,10 +51,11 @@ def batch(
     """Run the agent over many bugs of a dataset; results.jsonl, per-bug reports and summary.{md,html}.
 
     The budgets are those of `repair fix`, per bug."""
-    options = BatchOptions(dataset, bugs, workers, model, base_url, str(out), resume,
-                           time_limit if time_limit is not None else max_seconds,
-                           cost_limit if cost_limit is not None else budget_usd, max_cycles, quixbugs_root,
-                           not no_overfitting, max_tokens, backend, strategy)
+    options = BatchOptions(dataset, bugs=bugs, workers=workers, model=model, base_url=base_url, out=str(out),
+                           resume=resume, max_seconds=time_limit if time_limit is not None else max_seconds,
+                           budget_usd=cost_limit if cost_limit is not None else budget_usd, max_cycles=max_cycles,
+                           quixbugs_root=quixbugs_root, overfitting=not no_overfitting, max_tokens=max_tokens,
+                           backend=backend, strategy=strategy)
     outcome = run_batch(options, err_console)
     t = totals(outcome.records)
     console.print(Text(f"{t.line()}; ${t.cost_usd:.4f}"), highlight=False, soft_wrap=True)

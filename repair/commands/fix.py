@@ -136,9 +136,11 @@ def fix(
 ) -> None:
     """Run the repair agent on a bug; print the patch and the result."""
     bug_id = bug_id_from(bug, repo, bug_option)
-    options = FixOptions(bug_id, model, base_url, max_cycles, budget_usd, max_tokens, max_seconds,
-                         perfect_fl, backend, str(runs_dir or default_runs_dir(bug_id)), apply,
-                         str(prices) if prices else None, quixbugs_root, test_cmd, strategy, all_plausible)
+    options = FixOptions(bug_id, model=model, base_url=base_url, max_cycles=max_cycles, budget_usd=budget_usd,
+                         max_tokens=max_tokens, max_seconds=max_seconds, perfect_fl=perfect_fl, backend=backend,
+                         runs_dir=str(runs_dir or default_runs_dir(bug_id)), apply=apply,
+                         prices_file=str(prices) if prices else None, quixbugs_root=quixbugs_root,
+                         test_cmd=test_cmd, strategy=strategy, all_plausible=all_plausible)
     progress = LiveProgress(console)
     try:
         outcome = run_fix(options, observer=progress, say=progress.phase)

@@ -6,12 +6,12 @@ import json
 import re
 from typing import Any
 
-_DIFF_FENCE = re.compile(r"```(?:diff|patch|udiff)?[ \t]*\n(.*?)```", re.S)
+from repair.patch import DIFF_FENCE
 
 
 def extract_diff(text: str) -> str | None:
     """The unified diff in `text` (a fenced block, else from the first `--- ` line on), or None."""
-    for block in _DIFF_FENCE.findall(text):
+    for block in DIFF_FENCE.findall(text):
         if re.search(r"^--- ", block, re.M) and re.search(r"^@@ ", block, re.M):
             return block if block.endswith("\n") else block + "\n"
     match = re.search(r"^--- ", text, re.M)

@@ -14,6 +14,7 @@ from rank_bm25 import BM25Okapi
 
 from repair.containers.workspace import Workspace
 from repair.errors import WorkspaceError
+from repair.identifiers import identifier_parts
 from repair.syntax import definitions, language_of
 
 SOURCE_SUFFIXES = (".py", ".java", ".kt", ".scala", ".js", ".ts", ".go", ".c", ".h", ".cpp", ".rs", ".rb")
@@ -26,7 +27,6 @@ STOP_WORDS = frozenset((
 ))
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
-_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 _PY_IMPORT = re.compile(r"^\s*(?:from\s+(\.*[\w.]*)\s+import\s+([\w, ()]+)|import\s+([\w., ]+))", re.M)
 _JAVA_IMPORT = re.compile(r"^\s*import\s+(?:static\s+)?([\w.]+)\s*;", re.M)
 
@@ -44,7 +44,7 @@ def tokens(text: str) -> list[str]:
     """Lower-case words of `text`; identifiers are split at camelCase and snake_case boundaries too."""
     out: list[str] = []
     for word in _WORD.findall(text):
-        parts = [p.lower() for p in _CAMEL.findall(word)]
+        parts = identifier_parts(word)
         whole = word.lower()
         for token in ([whole] if len(parts) <= 1 else [whole, *parts]):
             if len(token) > 1 and token not in STOP_WORDS:

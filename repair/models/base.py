@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from repair.errors import RepairError
 
@@ -45,6 +45,7 @@ class ModelGaveUp(RepairError):
 Message = dict[str, Any]  # OpenAI chat format: {"role": ..., "content": ...}
 
 
+@runtime_checkable
 class Model(Protocol):
     """Anything that answers the agent's prompt with a tool call."""
 
@@ -52,4 +53,27 @@ class Model(Protocol):
 
     def complete(self, messages: list[Message], tools: list[dict[str, Any]]) -> ModelReply:
         """Answer `messages`; `tools` are the allowed tools as OpenAI function schemas."""
+        ...
+
+
+class RunClock(Protocol):
+    """What carries a run's deadline (a `time.monotonic()` value, None without one): the tools' context."""
+
+    deadline: float | None
+
+
+@runtime_checkable
+class FsmOnlyModel(Model, Protocol):
+    """A model that answers the FSM agent's states (RepairAgent's workflow) and not FixAgent's free-text
+    prompts: the offline engine. `fix_run` refuses FixAgent's escalation for it."""
+
+    fsm_only: Literal[True]
+
+
+@runtime_checkable
+class SearchingModel(Model, Protocol):
+    """A model that searches candidates itself and counts them (the offline engine), for result.json."""
+
+    def search_stats(self) -> dict[str, Any]:
+        """Candidates by fate and the time split, as JSON."""
         ...

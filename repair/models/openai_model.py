@@ -11,7 +11,7 @@ from typing import Any
 import openai
 
 from repair.errors import RepairError
-from repair.models.base import Message, ModelReply, ToolCall
+from repair.models.base import Message, ModelReply, RunClock, ToolCall
 from repair.models.pricing import priced
 from repair.models.reply_format import parse_reply
 
@@ -47,12 +47,12 @@ class OpenAIModel:
         self._client = openai.OpenAI(api_key=key or "not-needed", base_url=base_url, max_retries=0,
                                      timeout=timeout_s)
         self.timeout_s = timeout_s
-        self._ctx: Any = None
+        self._clock: RunClock | None = None
 
-    def bind(self, ctx: Any) -> None:
+    def bind(self, ctx: RunClock) -> None:
         """Keep the run's tool context: its deadline bounds every request, so a slow server cannot
         outlast the time budget."""
-        self._ctx = ctx
+        self._clock = ctx
 
     def __repr__(self) -> str:
         return f"OpenAIModel(name={self.name!r}, base_url={self.base_url!r})"
@@ -88,7 +88,7 @@ class OpenAIModel:
 
     def _create(self, request: dict[str, Any]) -> Any:
         for attempt in range(self.max_retries + 1):
-            deadline = getattr(self._ctx, "deadline", None)
+            deadline = None if self._clock is None else self._clock.deadline
             left = None if deadline is None else deadline - time.monotonic()
             if left is not None and left <= 1:
                 raise ModelUnavailableError(f"model {self.name}: the time budget is spent")

@@ -16,22 +16,21 @@ closest miss (so the run shows what it tried) and then ends the run with `Offlin
 from __future__ import annotations
 
 import os
-import re
 import time
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import replace
+from typing import Any, Literal
 
 from repair.datasets.bug import Bug
 from repair.errors import RepairError
 from repair.fast_validation import FastPatchValidator, syntax_key
 from repair.models.base import Message, ModelGaveUp, ModelReply, ToolCall, Usage
-from repair.offline.search import Attempt, SearchBudget, SearchOutcome, search
+from repair.offline.search import Attempt, Location, SearchBudget, SearchOutcome, SourceLine, search
 from repair.offline.stats import CandidateRecord, SearchStats
 from repair.offline.type_check import JavaTypeChecker
 from repair.offline.type_facts import type_facts_for
 from repair.runners import TestReport, TestStatus
+from repair.tools.base import ToolContext
 
-_SUSPECT = re.compile(r"^(?P<file>.+?):(?P<line>\d+)(?:\s|$)")
 READ_CONTEXT = 6  # lines shown around the top suspicious line
 MAX_FALLBACK_LINES = 200
 PRESCREEN_MIN_TIMEOUT = 1.0  # seconds  # with no FL result, every line of the program files, up to this many
@@ -41,17 +40,11 @@ class OfflineSearchExhausted(ModelGaveUp):
     """No template candidate was plausible within the budget: the offline engine has nothing left to try."""
 
 
-@dataclass(frozen=True)
-class _Line:
-    file: str
-    line: int
-
-
 class OfflineEngine:
     """Deterministic template-based repair behind the `Model` protocol; needs no network and no key."""
 
-    # It answers the FSM agent's states, not FixAgent's free-text prompts (see fix_run).
-    fsm_only = True
+    # It answers the FSM agent's states, not FixAgent's free-text prompts (an `FsmOnlyModel`).
+    fsm_only: Literal[True] = True
 
     def __init__(self, budget: SearchBudget | None = None, all_plausible: bool | None = None,
                  name: str = "offline") -> None:
@@ -59,7 +52,7 @@ class OfflineEngine:
         self.budget = budget or SearchBudget(max_candidates=300, max_seconds=240.0, max_lines=20)
         env_all = os.environ.get("REPAIR_ALL_PLAUSIBLE", "") not in ("", "0")
         self.all_plausible = env_all if all_plausible is None else all_plausible
-        self.ctx: Any = None
+        self.ctx: ToolContext | None = None
         self.stats = SearchStats()
         self.records: list[CandidateRecord] = []  # every candidate of every search, in the order met
         self._queue: list[Attempt] = []  # pre-screened plausible candidates not yet submitted
@@ -72,21 +65,30 @@ class OfflineEngine:
         self._read = False
 
     # -- Model protocol ------------------------------------------------------------------------
-    def bind(self, ctx: Any) -> None:
+    def bind(self, ctx: ToolContext) -> None:
         """Called by the agent before the first cycle with the run's ToolContext."""
         self.ctx = ctx
 
-    def complete(self, messages: list[Message], tools: list[dict[str, Any]]) -> ModelReply:
-        """The next command of the workflow for the FSM state in the context."""
+    def search_stats(self) -> dict[str, Any]:
+        """The search's candidate counts and time split (a `SearchingModel`)."""
+        return self.stats.to_dict()
+
+    @property
+    def context(self) -> ToolContext:
+        """The run's tool context; the engine cannot answer before the agent binds it."""
         if self.ctx is None:
             raise RepairError("the offline engine needs the agent's tool context (Agent calls bind(ctx))")
+        return self.ctx
+
+    def complete(self, messages: list[Message], tools: list[dict[str, Any]]) -> ModelReply:
+        """The next command of the workflow for the FSM state in the context."""
         allowed = {_tool_name(t) for t in tools}
         thoughts, call = self._next(allowed)
         return ModelReply(text=f"{thoughts}\n{call.name}", thoughts=thoughts, command=call, usage=Usage())
 
     # -- the workflow ----------------------------------------------------------------------------
     def _next(self, allowed: set[str]) -> tuple[str, ToolCall]:
-        ctx = self.ctx
+        ctx = self.context
         memory = ctx.memory
         if memory.plausible is not None and "goal_accomplished" in allowed and not self._queue:
             return "The validator confirmed a plausible patch.", ToolCall("goal_accomplished", {})
@@ -119,20 +121,15 @@ class OfflineEngine:
             return "That candidate was not confirmed; try the next one.", ToolCall("collect_more_information", {})
         raise OfflineSearchExhausted(f"the offline engine has no command for state '{ctx.fsm.state}'")
 
-    def _locations(self) -> list[_Line]:
-        """Suspicious lines from the FL tool's output in memory; every program line when FL found none."""
-        found = []
-        for entry in self.ctx.memory.suspicious:
-            match = _SUSPECT.match(str(entry))
-            if match:
-                found.append(_Line(match.group("file"), int(match.group("line"))))
-        if found:
-            return found
-        lines: list[_Line] = []
-        for path in self.ctx.bug.program_files:
-            if self.ctx.workspace.exists(path):
-                count = len(self.ctx.workspace.read_file(path).splitlines())
-                lines.extend(_Line(path, n) for n in range(1, count + 1))
+    def _locations(self) -> list[Location]:
+        """Suspicious lines from the FL tool's ranking in memory; every program line when FL found none."""
+        if self.context.memory.suspects:
+            return list(self.context.memory.suspects)
+        lines: list[Location] = []
+        for path in self.context.bug.program_files:
+            if self.context.workspace.exists(path):
+                count = len(self.context.workspace.read_file(path).splitlines())
+                lines.extend(SourceLine(path, n) for n in range(1, count + 1))
         return lines[:MAX_FALLBACK_LINES]
 
     def _hypothesis(self) -> str:
@@ -146,13 +143,13 @@ class OfflineEngine:
     def _next_candidate(self) -> Attempt | None:
         # Search (again) while nothing is queued and the validator has confirmed nothing: a second
         # round starts after the candidates already tried, when the real validator rejected one.
-        if not self._queue and not self._exhausted and self.ctx.memory.plausible is None:
+        if not self._queue and not self._exhausted and self.context.memory.plausible is None:
             self._run_search()
         return self._queue.pop(0) if self._queue else None
 
     def _run_search(self) -> None:
         """Pre-screen candidates with the fast validator; queue the plausible ones."""
-        ctx = self.ctx
+        ctx = self.context
         baseline = ctx.validator.baseline()
         validator = FastPatchValidator(ctx.workspace, prescreen_bug(ctx.bug, baseline), baseline=baseline)
         facts = type_facts_for(ctx.workspace, ctx.bug)  # Java: ill-typed candidates never reach javac

@@ -18,7 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from repair.containers.workspace import Workspace
 from repair.errors import WorkspaceError
@@ -65,6 +65,14 @@ class Location(Protocol):
 
 class CandidateValidator(Protocol):
     def validate(self, patch: Patch | str, full: bool = True) -> ValidationResult: ...
+
+
+@runtime_checkable
+class TimedValidator(CandidateValidator, Protocol):
+    """A validator that keeps its compile and test seconds (`FastPatchValidator`), for the time split."""
+
+    compile_seconds: float
+    test_seconds: float
 
 
 @dataclass(frozen=True)
@@ -141,7 +149,9 @@ def unique_lines(locations: Iterable[Location], is_test_path: Callable[[str], bo
 
 
 @dataclass(frozen=True)
-class _Line:
+class SourceLine:
+    """A `Location` of the search's own: a line it visits when fault localization named none."""
+
     file: str
     line: int
 
@@ -163,7 +173,7 @@ def search(workspace: Workspace, locations: Iterable[Location], validator: Candi
     for file, line in unique_lines(locations, is_test_path, budget.max_lines):
         stats.lines_tried += 1
         t0 = time.monotonic()
-        made = proposals_at(workspace, _Line(file, line), checker)
+        made = proposals_at(workspace, SourceLine(file, line), checker)
         stats.generation_seconds += time.monotonic() - t0
         stats.generated += len(made.candidates) + len(made.dropped)
         for dropped, reason in made.dropped:
@@ -222,7 +232,6 @@ def _record(candidate: Candidate, fate: str, reason: str) -> CandidateRecord:
 
 def _split(validator: CandidateValidator) -> tuple[float, float] | None:
     """(compile, test) seconds so far, when the validator keeps them (FastPatchValidator does)."""
-    compile_s, test_s = getattr(validator, "compile_seconds", None), getattr(validator, "test_seconds", None)
-    if isinstance(compile_s, float) and isinstance(test_s, float):
-        return compile_s, test_s
+    if isinstance(validator, TimedValidator):
+        return validator.compile_seconds, validator.test_seconds
     return None

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 
 from repair.containers.local import LocalWorkspace
-from repair.containers.workspace import Workspace
+from repair.containers.workspace import ContainerWorkspace, Workspace
 from repair.runners.base import Framework, TestRunner, TestSetup
 from repair.runners.build_tool import BuildToolRunner, CommandRunner
 from repair.runners.java_env import junit_classpath
@@ -32,9 +32,9 @@ def make_test_runner(workspace: Workspace, setup: TestSetup) -> TestRunner:
         return COMMAND_RUNNERS[setup.command.split()[0]](workspace, setup)
     if setup.framework == "junit4":
         # A container cannot see host jars: a workspace that can copies them in (DockerWorkspace).
-        to_workspace = getattr(workspace, "host_path_map", None)
-        if to_workspace is not None:
-            return JUnit4Runner(workspace, setup, classpath=to_workspace([str(p) for p in junit_classpath()]))
+        if isinstance(workspace, ContainerWorkspace):
+            return JUnit4Runner(workspace, setup,
+                                classpath=workspace.host_path_map([str(p) for p in junit_classpath()]))
         return JUnit4Runner(workspace, setup)
     if setup.framework == "pytest":
         python = sys.executable if isinstance(workspace, LocalWorkspace) else "python3"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from repair.containers.process import CommandResult
 from repair.runners.report import TestReport
@@ -56,4 +56,18 @@ class TestRunner(Protocol):
         self, tests: Sequence[str] | None = None, fail_fast: bool = False, build: bool = True
     ) -> TestReport:
         """Run `tests` (ids) or all tests; with `fail_fast`, stop at the first failing test."""
+        ...
+
+
+@runtime_checkable
+class WarmTestRunner(TestRunner, Protocol):
+    """A runner that keeps a worker process warm between runs (`FastJavaRunner`, `FastPythonRunner`) and
+    falls back to the plain path when the worker cannot answer."""
+
+    compile_seconds: float  # totals over every run, for the per-bug time split
+    test_seconds: float
+    fallbacks: list[str]  # why each plain run happened
+
+    def close(self) -> None:
+        """Stop the worker."""
         ...

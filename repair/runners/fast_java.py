@@ -31,13 +31,10 @@ from repair.runners.java_env import junit_classpath, require_jdk
 from repair.runners.junit import JSON_SOURCE, JVM_START_SLACK, JUnit4Runner
 from repair.runners.report import TestReport, TestResult, TestStatus
 from repair.runners.worker_process import WorkerError, WorkerProcess
+from repair.user_cache import user_cache_dir
 
 WORKER_SOURCE = Path(__file__).resolve().parent.parent / "java" / "ValidationWorker.java"
 MAX_SOURCES = 300  # beyond this, compiling everything per candidate stops being cheap
-
-
-def _cache_root() -> Path:
-    return Path(os.environ.get("REPAIR_CACHE_DIR", Path.home() / ".cache" / "repair"))
 
 
 def build_helper(main: str, classpath: Sequence[str]) -> Path:
@@ -46,7 +43,7 @@ def build_helper(main: str, classpath: Sequence[str]) -> Path:
     source = WORKER_SOURCE.with_name(f"{main}.java")
     sources = {path.name: path.read_text(encoding="utf-8") for path in (source, JSON_SOURCE)}
     digest = hashlib.sha256("\0".join(sources.values()).encode()).hexdigest()[:16]
-    target = _cache_root() / "java-helpers" / f"{main}-{digest}"
+    target = user_cache_dir() / "java-helpers" / f"{main}-{digest}"
     if (target / f"{main}.class").is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
