@@ -14,7 +14,7 @@ from repair.errors import FaultLocalizationError
 from repair.fault_localization.matrix import CoverageMatrix, Line, TestCoverage
 from repair.fault_localization.sources import SourceIndex
 from repair.runners.java_env import JACOCO_AGENT, JACOCO_CLI, require_jar
-from repair.runners.junit import CLASSES_DIR, JSON_SOURCE, JVM_START_SLACK, JUnit4Runner
+from repair.runners.junit import CLASSES_DIR, JVM_START_SLACK, SHARED_SOURCES, JUnit4Runner
 from repair.runners.report import TestResult, TestStatus
 
 JAVA_SOURCES = Path(__file__).with_name("java")
@@ -66,7 +66,8 @@ def collect_java(runner: JUnit4Runner, workspace: Workspace, sources: SourceInde
 
 
 def _compile_tools(runner: JUnit4Runner, workspace: Workspace, cli: str) -> None:
-    sources = (JAVA_SOURCES / "RepairCoverageRunner.java", JAVA_SOURCES / "RepairCoverageAnalyzer.java", JSON_SOURCE)
+    sources = (JAVA_SOURCES / "RepairCoverageRunner.java", JAVA_SOURCES / "RepairCoverageAnalyzer.java",
+               *SHARED_SOURCES)
     if all(workspace.exists(f"{TOOL_DIR}/{s.with_suffix('.class').name}") for s in sources):
         return
     for source in sources:

@@ -7,11 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.junit.runner.Description;
 import org.junit.runner.JUnitCore;
 import org.junit.runner.Request;
 import org.junit.runner.Result;
-import org.junit.runner.notification.Failure;
 
 /**
  * Runs JUnit 4 test methods one at a time under the JaCoCo agent and, after each one, dumps and
@@ -55,8 +53,7 @@ public final class RepairCoverageRunner {
         List<String> ids = new ArrayList<>();
         try (PrintWriter w = writer(out, true); PrintWriter p = writer(plan, false)) {
             for (String target : targets) {
-                int sep = target.indexOf("::");
-                String cls = sep >= 0 ? target.substring(0, sep) : target;
+                String cls = RepairJUnit.className(target);
                 Class<?> testClass;
                 try {
                     testClass = Class.forName(cls, false, RepairCoverageRunner.class.getClassLoader());
@@ -64,17 +61,9 @@ public final class RepairCoverageRunner {
                     RepairJson.writeTest(w, target, "error", "cannot load test class: " + t, RepairJson.trace(t), 0);
                     continue;
                 }
-                if (sep >= 0) {
+                for (String m : RepairJUnit.methods(testClass, RepairJUnit.methodName(target))) {
                     classes.add(testClass);
-                    ids.add(target);
-                } else {
-                    Description d = Request.aClass(testClass).getRunner().getDescription();
-                    for (Description child : d.getChildren()) {
-                        if (child.getMethodName() != null) {
-                            classes.add(testClass);
-                            ids.add(cls + "::" + child.getMethodName());
-                        }
-                    }
+                    ids.add(cls + "::" + m);
                 }
             }
             for (String id : ids) p.println(id);
@@ -120,18 +109,9 @@ public final class RepairCoverageRunner {
         Result r = result[0];
         if (r == null) {
             RepairJson.writeTest(w, id, "error", String.valueOf(crash[0]), crash[0] == null ? "" : RepairJson.trace(crash[0]), secs);
-        } else if (r.getRunCount() == 0 && r.getIgnoreCount() > 0) {
-            RepairJson.writeTest(w, id, "skip", "", "", secs);
-        } else if (r.getFailureCount() == 0) {
-            RepairJson.writeTest(w, id, r.getRunCount() == 0 ? "error" : "pass", r.getRunCount() == 0 ? "no test method " + id : "", "", secs);
         } else {
-            Failure fail = r.getFailures().get(0);
-            Throwable e = fail.getException();
-            String status = (e instanceof AssertionError) ? "fail" : "error";
-            if (e != null && e.getClass().getName().equals("org.junit.runners.model.TestTimedOutException")) {
-                status = "timeout";
-            }
-            RepairJson.writeTest(w, id, status, String.valueOf(e), fail.getTrace(), secs);
+            String[] verdict = RepairJUnit.verdict(r, RepairJUnit.className(id), m);
+            RepairJson.writeTest(w, id, verdict[0], verdict[1], verdict[2], secs);
         }
         return false;
     }

@@ -10,11 +10,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-import org.junit.runner.Description;
 import org.junit.runner.JUnitCore;
 import org.junit.runner.Request;
 import org.junit.runner.Result;
-import org.junit.runner.notification.Failure;
 
 /**
  * Runs JUnit 4 tests one method at a time, each on its own daemon thread with a
@@ -46,13 +44,7 @@ public final class RepairTestRunner {
         try (PrintWriter w = new PrintWriter(new OutputStreamWriter(new FileOutputStream(out), StandardCharsets.UTF_8), true)) {
             outer:
             for (String target : targets) {
-                String cls = target;
-                String method = null;
-                int sep = target.indexOf("::");
-                if (sep >= 0) {
-                    cls = target.substring(0, sep);
-                    method = target.substring(sep + 2);
-                }
+                String cls = RepairJUnit.className(target);
                 Class<?> testClass;
                 try {
                     testClass = Class.forName(cls, false, RepairTestRunner.class.getClassLoader());
@@ -61,18 +53,9 @@ public final class RepairTestRunner {
                     if (failFast) break;
                     continue;
                 }
-                List<String> methods = new ArrayList<>();
-                if (method != null) {
-                    methods.add(method);
-                } else {
-                    Description d = Request.aClass(testClass).getRunner().getDescription();
-                    for (Description child : d.getChildren()) {
-                        if (child.getMethodName() != null) methods.add(child.getMethodName());
-                    }
-                }
-                for (String m : methods) {
+                for (String m : RepairJUnit.methods(testClass, RepairJUnit.methodName(target))) {
                     String status = runOne(w, testClass, cls, m, timeout);
-                    if (failFast && !status.equals("pass") && !status.equals("skip")) break outer;
+                    if (failFast && !RepairJUnit.passed(status)) break outer;
                 }
             }
         }
@@ -92,31 +75,9 @@ public final class RepairTestRunner {
         try {
             Result r = f.get((long) (timeout * 1000), TimeUnit.MILLISECONDS);
             double secs = (System.nanoTime() - start) / 1e9;
-            if (r.getRunCount() == 0 && r.getIgnoreCount() > 0) {
-                RepairJson.writeTest(w, id, "skip", "", "", secs);
-                return "skip";
-            }
-            if (r.getFailureCount() == 0) {
-                if (r.getRunCount() == 0) {
-                    RepairJson.writeTest(w, id, "error", "no test method " + m + " in " + cls, "", secs);
-                    return "error";
-                }
-                RepairJson.writeTest(w, id, "pass", "", "", secs);
-                return "pass";
-            }
-            Failure fail = r.getFailures().get(0);
-            Throwable t = fail.getException();
-            String status = (t instanceof AssertionError) ? "fail" : "error";
-            if (t != null && t.getClass().getName().equals("org.junit.runners.model.TestTimedOutException")) {
-                status = "timeout";
-            }
-            if (fail.getDescription().getMethodName() == null && fail.getMessage() != null
-                    && fail.getMessage().startsWith("No tests found matching Method")) {
-                RepairJson.writeTest(w, id, "error", "no test method " + m + " in " + cls, "", secs);
-                return "error";
-            }
-            RepairJson.writeTest(w, id, status, String.valueOf(t), fail.getTrace(), secs);
-            return status;
+            String[] verdict = RepairJUnit.verdict(r, cls, m);
+            RepairJson.writeTest(w, id, verdict[0], verdict[1], verdict[2], secs);
+            return verdict[0];
         } catch (TimeoutException e) {
             f.cancel(true);
             RepairJson.writeTest(w, id, "timeout", "test timed out after " + timeout + " seconds", "", timeout);

@@ -32,11 +32,9 @@ import javax.tools.SimpleJavaFileObject;
 import javax.tools.StandardJavaFileManager;
 import javax.tools.ToolProvider;
 
-import org.junit.runner.Description;
 import org.junit.runner.JUnitCore;
 import org.junit.runner.Request;
 import org.junit.runner.Result;
-import org.junit.runner.notification.Failure;
 
 /**
  * A long-lived JVM that validates patch candidates: it compiles the sources in-process with
@@ -124,13 +122,7 @@ public final class ValidationWorker {
         boolean stuck = false;
         outer:
         for (String target : tests) {
-            String cls = target;
-            String method = null;
-            int sep = target.indexOf("::");
-            if (sep >= 0) {
-                cls = target.substring(0, sep);
-                method = target.substring(sep + 2);
-            }
+            String cls = RepairJUnit.className(target);
             Class<?> testClass;
             try {
                 testClass = Class.forName(cls, false, loader);
@@ -139,19 +131,10 @@ public final class ValidationWorker {
                 if (failFast) break;
                 continue;
             }
-            List<String> methods = new ArrayList<>();
-            if (method != null) {
-                methods.add(method);
-            } else {
-                Description d = Request.aClass(testClass).getRunner().getDescription();
-                for (Description child : d.getChildren()) {
-                    if (child.getMethodName() != null) methods.add(child.getMethodName());
-                }
-            }
-            for (String m : methods) {
+            for (String m : RepairJUnit.methods(testClass, RepairJUnit.methodName(target))) {
                 String[] outcome = runOne(testClass, cls, m, timeout, loader);
                 if ("stuck".equals(outcome[1])) stuck = true;
-                if (failFast && !outcome[0].equals("pass") && !outcome[0].equals("skip")) break outer;
+                if (failFast && !RepairJUnit.passed(outcome[0])) break outer;
                 if (stuck) break outer;
             }
         }
@@ -265,32 +248,9 @@ public final class ValidationWorker {
             test(id, "error", String.valueOf(e), RepairJson.trace(e), secs);
             return new String[] {"error", ""};
         }
-        Result r = (Result) value;
-        if (r.getRunCount() == 0 && r.getIgnoreCount() > 0) {
-            test(id, "skip", "", "", secs);
-            return new String[] {"skip", ""};
-        }
-        if (r.getFailureCount() == 0) {
-            if (r.getRunCount() == 0) {
-                test(id, "error", "no test method " + m + " in " + cls, "", secs);
-                return new String[] {"error", ""};
-            }
-            test(id, "pass", "", "", secs);
-            return new String[] {"pass", ""};
-        }
-        Failure fail = r.getFailures().get(0);
-        Throwable e = fail.getException();
-        String status = (e instanceof AssertionError) ? "fail" : "error";
-        if (e != null && e.getClass().getName().equals("org.junit.runners.model.TestTimedOutException")) {
-            status = "timeout";
-        }
-        if (fail.getDescription().getMethodName() == null && fail.getMessage() != null
-                && fail.getMessage().startsWith("No tests found matching Method")) {
-            test(id, "error", "no test method " + m + " in " + cls, "", secs);
-            return new String[] {"error", ""};
-        }
-        test(id, status, String.valueOf(e), fail.getTrace(), secs);
-        return new String[] {status, ""};
+        String[] verdict = RepairJUnit.verdict((Result) value, cls, m);
+        test(id, verdict[0], verdict[1], verdict[2], secs);
+        return new String[] {verdict[0], ""};
     }
 
     /**

@@ -28,7 +28,7 @@ from repair.containers.workspace import SCRATCH_DIR, Workspace
 from repair.runners.base import TestRunner, TestSetup
 from repair.runners.java_classpath import ProjectClasspath, class_dir_fingerprint, stale_sources
 from repair.runners.java_env import junit_classpath, require_jdk
-from repair.runners.junit import JSON_SOURCE, JVM_START_SLACK, JUnit4Runner
+from repair.runners.junit import JSON_SOURCE, JVM_START_SLACK, SHARED_SOURCES, JUnit4Runner
 from repair.runners.report import TestReport, TestResult, TestStatus
 from repair.runners.worker_process import WorkerError, WorkerProcess
 from repair.user_cache import user_cache_dir
@@ -37,11 +37,11 @@ WORKER_SOURCE = Path(__file__).resolve().parent.parent / "java" / "ValidationWor
 MAX_SOURCES = 300  # beyond this, compiling everything per candidate stops being cheap
 
 
-def build_helper(main: str, classpath: Sequence[str]) -> Path:
-    """Compile one of our Java programs (repair/java/<main>.java, with RepairJson) once per source version
-    into the cache; the directory of its classes."""
+def build_helper(main: str, classpath: Sequence[str], shared: Sequence[Path] = (JSON_SOURCE,)) -> Path:
+    """Compile one of our Java programs (repair/java/<main>.java, with the `shared` sources it uses) once per
+    source version into the cache; the directory of its classes."""
     source = WORKER_SOURCE.with_name(f"{main}.java")
-    sources = {path.name: path.read_text(encoding="utf-8") for path in (source, JSON_SOURCE)}
+    sources = {path.name: path.read_text(encoding="utf-8") for path in (source, *shared)}
     digest = hashlib.sha256("\0".join(sources.values()).encode()).hexdigest()[:16]
     target = user_cache_dir() / "java-helpers" / f"{main}-{digest}"
     if (target / f"{main}.class").is_file():
@@ -117,7 +117,7 @@ class FastJavaRunner:
 
     def _worker_process(self) -> WorkerProcess:
         if self._worker is None:
-            classes = build_helper("ValidationWorker", self.classpath)
+            classes = build_helper("ValidationWorker", self.classpath, SHARED_SOURCES)
             cp = os.pathsep.join([str(classes), *self.classpath])
             self._worker = WorkerProcess(["java", "-Xss4m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                                           "-cp", cp, "ValidationWorker"], cwd=self.workspace.path,

@@ -18,6 +18,8 @@ RESULTS_FILE = f"{SCRATCH_DIR}/junit-results.jsonl"
 JVM_START_SLACK = 20.0  # seconds a JVM needs to start and load classes, on a slow CI machine
 # The JSON writing shared by every Java program of ours; compiled together with each of them.
 JSON_SOURCE = RUNNER_SOURCE.with_name("RepairJson.java")
+# What every runner of ours that runs JUnit compiles next to itself: the result format and JUnit's verdicts.
+SHARED_SOURCES = (JSON_SOURCE, RUNNER_SOURCE.with_name("RepairJUnit.java"))
 
 
 class JUnit4Runner:
@@ -33,7 +35,7 @@ class JUnit4Runner:
     def _ensure_runner(self) -> None:
         if self._runner_ready and self.workspace.exists(f"{RUNNER_DIR}/RepairTestRunner.class"):
             return
-        sources = (RUNNER_SOURCE, JSON_SOURCE)
+        sources = (RUNNER_SOURCE, *SHARED_SOURCES)
         for source in sources:
             self.workspace.write_file(f"{RUNNER_DIR}/{source.name}", source.read_text())
         result = self.workspace.run(
