@@ -31,6 +31,7 @@ from repair.syntax import language_of
 from repair.validation import ValidationResult
 
 # Relative frequency of each template family among TBar's fixes (rounded; they need not sum to 1).
+# `base-case` is not a TBar family and has no measured frequency: it is placed with the inserted checks.
 TEMPLATE_PRIOR: dict[str, float] = {
     "operator": 0.20,
     "condition-negate": 0.10,

@@ -16,7 +16,8 @@ families follow TBar (Liu et al., ISSTA 2019):
 - method invocations: another method of the receiver's type with the same arity (without type facts,
   of the enclosing class; or a known twin: min/max);
 - return statements: return another same-typed variable;
-- insertions: null check, range check, missing base case, a statement copied from nearby;
+- insertions: null check, range check, a statement copied from nearby, and (not TBar's; see
+  `insert_base_case`) the missing base case of a recursive function;
 - statements: remove, move (swap with a neighbour);
 - casts and integer division.
 """
@@ -527,8 +528,20 @@ def insert_checks(ctx: _Context) -> Iterator[Proposal]:
                     ctx, stmt, _guard(ctx, cond, default))
 
 
+# The value of an empty combination: a recursion that multiplies its results bottoms out at 1, one that
+# adds them at 0, one that ands them at true, one that ors them at false.
+_IDENTITY = {"*": "1", "+": "0", "-": "0", "&&": "true", "||": "false"}
+
+
 def insert_base_case(ctx: _Context) -> Iterator[Proposal]:
-    """A missing base case of a recursive function: `if (p <= 1) return 1;` and its kin."""
+    """A missing base case of a recursive function on a numeric parameter: an early-return guard
+    (`if (p <= 0) return 0;` and its kin) before the statement at the suspicious line.
+
+    Not one of TBar's templates: it is a conditional insertion of the same kind as TBar's null-pointer and
+    range checkers, for the recursion that never stops (a stack overflow). The guards stop at 0 or 1 and
+    return 0, 1 (true/false for a boolean function) or the parameter itself; those that return the
+    identity of the operator combining the recursive call's result (`*` → 1, `+` → 0) come first.
+    """
     stmt = ctx.statement
     if stmt is None or ctx.method is None:
         return
@@ -536,22 +549,34 @@ def insert_base_case(ctx: _Context) -> Iterator[Proposal]:
     body = ctx.method.child_by_field_name("body")
     if body is None:
         return
-    recursive = any(
-        n.type in ("method_invocation", "call") and ctx.src(n).split("(")[0].split(".")[-1].strip() == name
-        for n in _walk(body))
-    if not recursive:
+    calls = [n for n in _walk(body) if n.type in ("method_invocation", "call")
+             and ctx.src(n).split("(")[0].split(".")[-1].strip() == name]
+    if not calls:
         return
     java = ctx.language == "java"
     params = [v for v in ctx.vars if v.line == PARAMETER_ROW and (not java or v.type in NUMERIC_TYPES)]
     if java and ctx.return_type() not in NUMERIC_TYPES | {"boolean"}:
         return
     values = ("false", "true") if ctx.return_type() == "boolean" else ("1", "0")
+    identity = _IDENTITY.get(_combining_operator(ctx, calls) or "")
     for var in params[:2]:
         p = var.name
         guards = [(f"{p} <= 1", values[0]), (f"{p} <= 0", values[1]), (f"{p} == 0", values[0]),
                   (f"{p} <= 1", p), (f"{p} == 0", values[1]), (f"{p} <= 0", values[0])]
+        guards.sort(key=lambda guard: guard[1] != identity)  # stable: the identity's guards first
         for cond, value in guards:
             yield "base-case", f"if {cond} return {value}", _insert_before(ctx, stmt, _guard(ctx, cond, value))
+
+
+def _combining_operator(ctx: _Context, calls: list[Node]) -> str | None:
+    """The operator that combines a recursive call's result with the rest (`n * fact(n - 1)`: `*`)."""
+    for call in calls:
+        parent = call.parent
+        operator = parent.child_by_field_name("operator") if parent is not None else None
+        if parent is not None and parent.type in ("binary_expression", "binary_operator", "boolean_operator") \
+                and operator is not None:
+            return {"and": "&&", "or": "||"}.get(ctx.src(operator), ctx.src(operator))
+    return None
 
 
 def copy_nearby_statement(ctx: _Context) -> Iterator[Proposal]:
