@@ -22,6 +22,8 @@ import java.util.List;
 public class Stack {
     private final List<Double> values = new ArrayList<>();
     private String name = "stack";
+    private static final int LIMIT = 100;
+    private int limit = 10;
 
     public void push(double value) {
         values.add(value);
@@ -33,6 +35,10 @@ public class Stack {
 
     public int size() {
         return values.size();
+    }
+
+    public void grow(int step) {
+        limit = limit + step;
     }
 
     public String label(String header, int count) {
@@ -140,7 +146,8 @@ def test_javac_agrees_with_every_drop_and_compiles_every_kept_candidate(tmp_path
     assert not [c.description for c in kept if refused[c.new_text]]
     assert not [(c.description, r) for c, r in ill_typed if not refused[c.new_text]]
     reasons = {r for _, r in ill_typed}
-    assert {"ill-typed:operator-types", "ill-typed:missing-return", "ill-typed:duplicate-declaration"} <= reasons
+    assert {"ill-typed:operator-types", "ill-typed:missing-return", "ill-typed:duplicate-declaration",
+            "ill-typed:final-assignment"} <= reasons
     # Without types, a good part of the candidates could never have compiled.
     assert sum(refused[c.new_text] for c in untyped) >= 10
 

@@ -21,7 +21,7 @@ import java.util.List;
  *   {"name": ..., "found": true, "kind": "class|interface|enum|annotation", "final": bool,
  *    "supertypes": [...], "typeParams": [...],
  *    "methods": [[name, static, varargs, returnType, genericReturnType, paramType...], ...],
- *    "fields": [[name, static, type], ...], "constructors": [arity, ...]}
+ *    "fields": [[name, static, type, final], ...], "constructors": [arity, ...]}
  * Types are Java source spellings of erased types (`java.lang.String[]`, `int`); nested classes
  * keep `$`. Classes are looked up without initialising them, so no static code of the project runs.
  */
@@ -90,7 +90,8 @@ public final class TypeFactsWorker {
             first = false;
             b.append('[').append(RepairJson.quote(f.getName())).append(',')
                     .append(Modifier.isStatic(f.getModifiers())).append(',')
-                    .append(RepairJson.quote(f.getType().getTypeName())).append(']');
+                    .append(RepairJson.quote(f.getType().getTypeName())).append(',')
+                    .append(Modifier.isFinal(f.getModifiers())).append(']');
         }
         b.append("],\"constructors\":[");
         first = true;

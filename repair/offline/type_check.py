@@ -13,6 +13,7 @@ for what javac would refuse:
   arguments no overload accepts (swapped arguments of different types);
 - no-such-field, primitive-receiver, undefined-name: a member or name that does not exist;
 - condition-type, assignment-types, return-type: a value where its type cannot go;
+- final-assignment: a new value for a final variable or field that has one;
 - duplicate-declaration, uninitialized-variable, unreachable-code, missing-return: statements Java
   refuses to compile.
 """
@@ -111,17 +112,21 @@ def known(t: Typed) -> bool:
 class _Scope:
     def __init__(self) -> None:
         self.frames: list[dict[str, JType | None]] = [{}]
+        self.finals: list[set[str]] = [set()]  # final locals that have a value (never assigned again)
 
     def push(self) -> None:
         self.frames.append({})
+        self.finals.append(set())
 
     def pop(self) -> None:
         self.frames.pop()
+        self.finals.pop()
 
-    def declare(self, name: str, typ: JType | None) -> bool:
+    def declare(self, name: str, typ: JType | None, final: bool = False) -> bool:
         """Declare a local; False when a local or parameter of that name is already in scope."""
         clash = any(name in f for f in self.frames)
         self.frames[-1][name] = typ
+        (self.finals[-1].add if final else self.finals[-1].discard)(name)
         return not clash
 
     def find(self, name: str) -> tuple[bool, JType | None]:
@@ -129,6 +134,12 @@ class _Scope:
             if name in frame:
                 return True, frame[name]
         return False, None
+
+    def is_final(self, name: str) -> bool:
+        for frame, finals in zip(reversed(self.frames), reversed(self.finals), strict=True):
+            if name in frame:
+                return name in finals
+        return False
 
 
 @dataclass
@@ -143,6 +154,7 @@ class _Member:
     check_returns: bool
     errors: list[TypeError_] = field(default_factory=list)
     locals: _Scope = field(default_factory=_Scope)
+    initializer: bool = False  # a constructor or initializer block, where blank finals get their values
     watch_row: int = -1  # record the types of expressions on this (0-based) row, for templates
     seen: dict[int, Typed] = field(default_factory=dict)
 
@@ -320,7 +332,8 @@ class _Member:
                     typ = vt
                 elif typ is not None and isinstance(vt, JType) and self.assignable(vt, typ) is False:
                     self.error("assignment-types", decl)
-            if name is not None and not self.locals.declare(node_text(name), typ):
+            final = "final" in modifiers_of(node) and value is not None
+            if name is not None and not self.locals.declare(node_text(name), typ, final):
                 self.error("duplicate-declaration", decl)
 
     def type_of_decl(self, node: Node) -> JType | None:
@@ -383,6 +396,8 @@ class _Member:
         if kind == "unary_expression":
             return self.unary(node)
         if kind == "update_expression":
+            if node.named_children:
+                self.assigned(node.named_children[0], node)
             operand = self.expr(node.named_children[0]) if node.named_children else None
             if isinstance(operand, JType) and known(operand) and numeric(operand) is None:
                 self.error("operator-types", node)
@@ -639,8 +654,40 @@ class _Member:
             return None
         return promote(n, "int")
 
+    def assigned(self, target: Node, node: Node) -> None:
+        """An error when `target` is a final variable that already has its value."""
+        name = target if target.type == "identifier" else None
+        owners: list[str] = []
+        if target.type == "field_access":
+            obj = target.child_by_field_name("object")
+            name = target.child_by_field_name("field")
+            recv = self.receiver(obj) if obj is not None else None
+            if isinstance(recv, ClassRef):
+                owners = [recv.binary]
+            elif isinstance(recv, JType) and known(recv) and not recv.primitive and not recv.dims:
+                owners = [recv.name]
+        elif name is not None:
+            text = node_text(name)
+            if self.locals.find(text)[0]:
+                if self.locals.is_final(text):
+                    self.error("final-assignment", node)
+                return
+            owners = self.classes[:1]
+        if name is None:
+            return
+        for owner in owners:
+            fact = self.facts.field(owner, node_text(name))[0]
+            if fact is None or not fact.final:
+                continue
+            # A blank final may be given its value in its own class's constructors and initializers.
+            if fact.initialized or fact.owner != (self.classes[0] if self.classes else "") or not self.initializer:
+                self.error("final-assignment", node)
+
     def assignment(self, node: Node) -> Typed:
         op = node_text(node.child_by_field_name("operator"))
+        target = node.child_by_field_name("left")
+        if target is not None:
+            self.assigned(target, node)
         left, right = self.expr(node.child_by_field_name("left")), self.expr(node.child_by_field_name("right"))
         if not (isinstance(left, JType) and isinstance(right, JType) and known(left) and known(right)):
             return left if isinstance(left, JType) else None
@@ -879,7 +926,8 @@ class JavaTypeChecker:
         elif member.type == "constructor_declaration":
             returns = JType("void")
         return _Member(self.facts, self.facts.current or FileScope(""), classes, static, returns,
-                       member.type in ("method_declaration", "constructor_declaration"))
+                       member.type in ("method_declaration", "constructor_declaration"),
+                       initializer=member.type in ("constructor_declaration", "static_initializer", "block"))
 
     def _run(self, checker: _Member, member: Node) -> None:
         if member.type in ("method_declaration", "constructor_declaration"):
@@ -913,4 +961,4 @@ class JavaTypeChecker:
                     None, p)
                 typ = JType(element.name, element.args, element.dims + 1) if element else None
             if name is not None:
-                checker.locals.declare(node_text(name), typ)
+                checker.locals.declare(node_text(name), typ, "final" in modifiers_of(p))

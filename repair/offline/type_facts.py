@@ -111,6 +111,8 @@ class FieldFact:
     static: bool
     type: JType | None
     owner: str = ""
+    final: bool = False
+    initialized: bool = True  # a final field with an initializer (or not known to be blank) is never assigned
 
 
 @dataclass
@@ -165,7 +167,7 @@ class ReflectionFacts:
         methods = tuple(MethodFact(str(m[0]), bool(m[1]), bool(m[2]), from_erased(str(m[3])),
                                    tuple(from_erased(str(p)) for p in m[5:]), str(m[4]), binary)
                         for m in reply.get("methods", []))
-        fields = tuple(FieldFact(str(f[0]), bool(f[1]), from_erased(str(f[2])), binary)
+        fields = tuple(FieldFact(str(f[0]), bool(f[1]), from_erased(str(f[2])), binary, bool(f[3]))
                        for f in reply.get("fields", []))
         return ClassFact(binary, str(reply.get("kind", "class")), bool(reply.get("final")),
                          tuple(str(s) for s in reply.get("supertypes", [])),
@@ -347,9 +349,11 @@ def source_class_fact(binary: str, node: Node, resolve: Callable[[Node | None], 
                 if decl.type == "variable_declarator":
                     extra = sum(1 for c in decl.children if c.type == "dimensions")
                     typ = JType(declared.name, declared.args, declared.dims + extra) if declared and extra else declared
-                    fields.append(FieldFact(node_text(decl.child_by_field_name("name")), static, typ, binary))
+                    final = "final" in mods or kind == "interface"
+                    fields.append(FieldFact(node_text(decl.child_by_field_name("name")), static, typ, binary, final,
+                                            decl.child_by_field_name("value") is not None))
         elif member.type == "enum_constant":
-            fields.append(FieldFact(node_text(member.child_by_field_name("name")), True, JType(binary), binary))
+            fields.append(FieldFact(node_text(member.child_by_field_name("name")), True, JType(binary), binary, True))
     if kind == "enum":
         methods.append(MethodFact("values", True, False, JType(binary, (), 1), (), "", binary))
         methods.append(MethodFact("valueOf", True, False, JType(binary), (JType(STRING),), "", binary))
