@@ -7,6 +7,7 @@ alone against the checkout's classes (`dir.bin.classes`, `cp.test`) and tested i
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -28,6 +29,7 @@ def edit(old: str, new: str) -> str:
 HUMAN_FIX = edit('        if (str.startsWith("--"))',
                  '        if (str == null) {\n            return null;\n        }\n        if (str.startsWith("--"))')
 WRONG = edit('        if (str.startsWith("--"))', '        if (str.startsWith("-"))')
+HANGS = edit('        if (str.startsWith("--"))', '        while (str != null) { }\n        if (str.startsWith("--"))')
 NO_COMPILE = edit('        if (str.startsWith("--"))', '        if (str.startsWith(2))')
 
 
@@ -53,6 +55,11 @@ def test_defects4j_candidates_are_judged_in_the_warm_jvm_without_defects4j(cli5:
         assert fixed.plausible and fixed.tests_run > 50
         wrong = fast.validate(WRONG)
         assert wrong.status == "not-plausible" and wrong.still_failing
+        # Calibration timed the tests: a candidate that loops forever costs seconds, not Defects4J's limit.
+        assert runner.setup.per_test_timeout < bug.test_setup.per_test_timeout
+        started = time.monotonic()
+        hangs = fast.validate(HANGS)
+        assert hangs.status == "not-plausible" and time.monotonic() - started < 4 * runner.setup.per_test_timeout + 10
         broken = fast.validate(NO_COMPILE)
         assert broken.status == "build-failed" and "Util.java" in broken.build_output
         # Defects4J was not run again: no build of the checkout, no fallback to `defects4j test`.

@@ -20,6 +20,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from repair.containers.local import LocalWorkspace
@@ -35,6 +36,8 @@ from repair.user_cache import user_cache_dir
 
 WORKER_SOURCE = Path(__file__).resolve().parent.parent / "java" / "ValidationWorker.java"
 MAX_SOURCES = 300  # beyond this, compiling everything per candidate stops being cheap
+CALIBRATED_TIMEOUT_FACTOR = 20.0  # per-test limit after calibration: this many times the slowest passing test
+CALIBRATED_MIN_TIMEOUT = 2.0  # seconds, at least
 
 
 def build_helper(main: str, classpath: Sequence[str], shared: Sequence[Path] = (JSON_SOURCE,)) -> Path:
@@ -247,6 +250,12 @@ class ProjectJavaRunner(FastJavaRunner):
         report = self._run_fast(None, fail_fast=False)
         if not report.build_ok:
             raise WorkerError(f"the worker could not load the project: {report.build_output[:500]}")
+        # A build tool's report has no per-test times (Defects4J's); the worker's run has them. A candidate
+        # that loops forever (a common one) then costs a few seconds, not the setup's whole per-test limit.
+        passing = [r.seconds for r in report.results.values() if r.status == TestStatus.PASS]
+        if passing:
+            limit = max(CALIBRATED_MIN_TIMEOUT, CALIBRATED_TIMEOUT_FACTOR * max(passing))
+            self.setup = replace(self.setup, per_test_timeout=min(self.setup.per_test_timeout, limit))
         # Pass or not is what counts: Defects4J, for one, calls every failure `fail`, errors included.
         self.disagreements = sorted(t for t, r in real.results.items()
                                     if t not in report.results or report.results[t].status.failed != r.status.failed)
