@@ -125,4 +125,10 @@ def test_example_workflow_repairs_failed_runs_with_the_needed_permissions() -> N
     assert checkout["with"]["ref"] == "${{ github.event.workflow_run.head_sha }}"
     action_step = next(s for s in job["steps"] if "test-command" in (s.get("with") or {}))
     assert set(action_step["with"]) <= set(load(ROOT / "action.yml")["inputs"])
-    assert (ROOT / "docs" / "github-action.md").is_file()
+
+
+def test_the_docs_list_every_input_and_output_of_the_action() -> None:
+    action = load(ROOT / "action.yml")
+    docs = (ROOT / "docs" / "github-action.md").read_text()
+    for name in [*action["inputs"], *action["outputs"]]:
+        assert f"`{name}`" in docs, name

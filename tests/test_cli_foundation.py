@@ -49,6 +49,14 @@ def test_help_is_printed_as_written_and_flags_take_no_value() -> None:
     assert version.exit_code == 0 and version.output.strip() == f"repair {package_version()}"
 
 
+def test_the_readme_shows_every_command() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    registered = {c.name for c in app.registered_commands}
+    assert registered == set(COMMANDS)
+    for name in COMMANDS:
+        assert f"\nrepair {name} " in readme, name
+
+
 @pytest.mark.parametrize("name", ["fix", "checkout", "test", "validate", "localize"])
 def test_every_bug_command_takes_the_bug_positionally_or_as_an_option(name: str) -> None:
     # Two different bugs, one each way: the command read both forms, and says so before any work.
