@@ -16,7 +16,9 @@ from repair.reports import compare_runs
 def fix(bug: str, runs: Path, gives_up: bool) -> str:
     # An empty script: the model has no answer, so the run ends with `error: model` and no patch.
     model = ScriptedModel([], name="gives-up") if gives_up else None
-    outcome = run_fix(FixOptions(bug, model="offline", runs_dir=str(runs)), model=model)
+    # Compare reads result.json only: no review reports, and the ground-truth lines instead of a coverage run.
+    options = FixOptions(bug, model="offline", runs_dir=str(runs), reports=False, perfect_fl=True)
+    outcome = run_fix(options, model=model)
     return str(outcome.summary["status"])
 
 
