@@ -126,7 +126,8 @@ def batches(tmp_path_factory: pytest.TempPathFactory) -> Batches:
     while B runs them one at a time, so B's kill after its first result lands while the second runs."""
     a, b = tmp_path_factory.mktemp("batch-a"), tmp_path_factory.mktemp("batch-b")
     deadline = time.monotonic() + BATCH_SECONDS
-    common = ["batch", "--dataset", "demo", "--bugs", ",".join(SMALL), "--model", "offline"]
+    # A bug that hangs is cut by the batch's own limit, well before the fixture's deadline.
+    common = ["batch", "--dataset", "demo", "--bugs", ",".join(SMALL), "--model", "offline", "--max-seconds", "120"]
     reference = subprocess.Popen(cli(*common, "--workers", "2", "--out", str(a)), stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True)
     try:
@@ -168,6 +169,9 @@ def test_batch_killed_mid_run_resumes_to_identical_results(batches: Batches) -> 
     resumed = batches.resumed
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert f"resuming: {len(killed_with)} of {len(SMALL)} bugs already done" in resumed.stderr
+    # No terminal: each bug's start is a plain line of the log, before its result.
+    remaining = [bug for bug in SMALL if bug not in {r["bug"] for r in killed_with}]
+    assert remaining and all(f"started    {bug}" in resumed.stderr for bug in remaining)
     after = (batches.b / RESULTS_FILE).read_text()
     assert after.startswith(batches.before_kill)  # nothing written before the kill was lost or rewritten
     records = results(batches.b)

@@ -43,7 +43,7 @@ def _start_runtime() -> str | None:
     if not os.environ.get("DOCKER_HOST") or not _image_present():
         if not shutil.which("podman"):
             return "no container runtime: DOCKER_HOST is unset and podman is not installed"
-        done = subprocess.run(["bash", str(SETUP_SCRIPT)], capture_output=True, text=True, timeout=600)
+        done = subprocess.run(["bash", str(SETUP_SCRIPT)], capture_output=True, text=True, timeout=240)
         if done.returncode != 0 or "ready" not in done.stdout:
             return f"could not start podman: {(done.stdout + done.stderr).strip()[-300:]}"
         os.environ["DOCKER_HOST"] = "unix:///tmp/podman.sock"

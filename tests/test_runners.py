@@ -114,7 +114,7 @@ def test_maven_surefire_run_is_read_back_per_test(tmp_path: Path) -> None:
         pytest.skip("mvn is not installed")
     fixture = Path(__file__).parent / "fixtures" / "maven_calc"
     with LocalWorkspace.create(fixture) as ws:
-        runner = make_test_runner(ws, setup_from_command("mvn -B -q test", total_timeout=600))
+        runner = make_test_runner(ws, setup_from_command("mvn -B -q test", total_timeout=240))
         report = runner.run()
         assert report.results["calc.CalcTest::maxOfTwo"].status == TestStatus.FAIL
         assert report.results["calc.CalcTest::addTwo"].status == TestStatus.PASS

@@ -72,6 +72,8 @@ def _run_locked(options: BatchOptions, out: Path, console: Console, selected: li
                 while pending and len(progress.running) < options.workers:
                     bug = pending.pop(0)
                     progress.running[bug] = start_worker(options, out, bug)
+                    if not console.is_terminal:  # no live display in a log: say what starts, as it starts
+                        live.console.print(Text(f"started    {bug}"), highlight=False)
                 for bug, running in list(progress.running.items()):
                     timed_out = time.monotonic() - running.started > options.max_seconds
                     if running.process.poll() is None and not timed_out:
