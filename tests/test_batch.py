@@ -102,7 +102,12 @@ class Batches:
 
 
 def kill_after_first_result(args: list[str], out: Path, deadline: float) -> None:
-    batch = subprocess.Popen(args, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # SIGKILL leaves the killed workers no chance to remove their workspaces: they go to the test's own
+    # temporary folder, not /tmp.
+    scratch = out.parent / f"{out.name}-workspaces"
+    scratch.mkdir()
+    batch = subprocess.Popen(args, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             env={**os.environ, "TMPDIR": str(scratch)})
     try:
         while not ((out / RESULTS_FILE).is_file() and (out / RESULTS_FILE).read_text().count("\n") >= 1):
             assert batch.poll() is None, "the batch ended before it could be killed"

@@ -144,7 +144,9 @@ def _cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[st
 
 def test_cli_without_defects4j_or_docker_prints_one_line(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DOCKER_HOST", "FAKE_D4J_LOG")}
-    env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if "defects4j" not in p)
+    # Every folder that holds a `defects4j` leaves PATH (a local install's shim folder too).
+    env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep)
+                                  if "defects4j" not in p and not (Path(p) / "defects4j").exists())
     env["REPAIR_CACHE_DIR"] = str(tmp_path)
     done = _cli(["test", "Closure-14"], env)
     assert done.returncode == 2, done.stderr

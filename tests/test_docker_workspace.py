@@ -182,8 +182,11 @@ def test_container_is_removed_after_an_error(client: Any) -> None:
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_container_is_removed_on_ctrl_c_and_sigterm(client: Any, sig: signal.Signals) -> None:
+    # The default Ctrl-C handler, as in a terminal: a suite started in the background (`nohup ... &`)
+    # hands its children SIGINT ignored.
     script = textwrap.dedent("""
-        import sys, time
+        import signal, sys, time
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         from repair.containers.docker_backend import DockerWorkspace
         ws = DockerWorkspace.create()
         print(ws.name, flush=True)

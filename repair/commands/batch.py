@@ -75,6 +75,6 @@ def compare(
     run_a: Path = typer.Argument(..., help="A batch directory, results.jsonl, or runs directory."),
     run_b: Path = typer.Argument(..., help="The other one."),
 ) -> None:
-    """Print the bugs fixed (plausible) in one run but not in the other."""
+    """Print the bugs fixed (plausible) in one run but not in the other, and those only one of them ran."""
     # Plain output: one bug per line, never wrapped, so scripts can read it.
     typer.echo(render_comparison(compare_runs(run_a, run_b), str(run_a), str(run_b)), nl=False)
