@@ -50,5 +50,5 @@ class DemoDataset:
         return bug
 
     def checkout(self, bug: Bug, workspace: Workspace) -> None:
-        # The ground-truth fixes and metadata stay out of the workspace an agent sees.
-        workspace.import_tree(str(self.root), exclude=("fixes", "bugs.json"))
+        # The bug's own files only: the ground-truth fixes and bugs.json stay out of the workspace.
+        self._layout(bug.language).checkout(bug, workspace)

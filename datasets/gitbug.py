@@ -26,6 +26,12 @@ from repair.runners.report import TestReport, TestResult, TestStatus
 RESULTS_DIR = ".gitbug-java"
 RESULTS_FILE = f"{RESULTS_DIR}/test-results.json"
 CHECKOUT_DIR = f"{SCRATCH_DIR}/gitbug-checkout"
+RECORD_FILE = "gitbug.json"  # where `gitbug-java run` reads the bug record: in the checkout, during a run only
+RUN_RECORD = f"{SCRATCH_DIR}/gitbug/{RECORD_FILE}"  # the record without the fix, kept between runs
+# What `gitbug-java run` needs of a bug record. The rest (bug_patch, non_code_patch, the fix commit's
+# message) is the fix itself or talks about it, and never enters the workspace.
+RUN_RECORD_KEYS = ("repository", "language", "clone_url", "commit_hash", "previous_commit_hash",
+                   "actions_runs", "fixed")
 TIMEOUTS = {"checkout": 1800.0, "run": 3600.0, "info": 120.0}
 SETUP_HINT = (
     "GitBug-Java is not available: install it (https://github.com/gitbugactions/gitbug-java#setup-gitbug-java, "
@@ -115,8 +121,13 @@ class GitBugJavaRunner:
     def run(self, tests: Sequence[str] | None = None, fail_fast: bool = False, build: bool = True) -> TestReport:
         start = time.monotonic()
         self.workspace.run(["rm", "-rf", RESULTS_DIR], timeout=60)
-        result = self.cli.run(self.workspace.path, f"{self.workspace.path}/{RESULTS_DIR}",
-                              self.setup.total_timeout)
+        # `gitbug-java run` reads the record from the checkout; it is there only while it runs.
+        self.workspace.run(["cp", RUN_RECORD, RECORD_FILE], timeout=60)
+        try:
+            result = self.cli.run(self.workspace.path, f"{self.workspace.path}/{RESULTS_DIR}",
+                                  self.setup.total_timeout)
+        finally:
+            self.workspace.run(["rm", "-f", RECORD_FILE], timeout=60)
         report = TestReport(output=result.output, timed_out=result.timed_out)
         data = self._read_report()
         if data is None or (not data.get("executed_tests") and not data.get("failed_tests")):
@@ -177,21 +188,33 @@ class GitBugJavaDataset:
         )
 
     def checkout(self, bug: Bug, workspace: Workspace) -> None:
-        """Check out the buggy version; its expected failing tests become `bug.failing_tests` (in place)."""
+        """Check out the buggy version; its expected failing tests become `bug.failing_tests` (in place).
+
+        The bug record that `gitbug-java checkout` leaves in the checkout holds the fix (`bug_patch`): it
+        stays out of the workspace, and only the part `gitbug-java run` needs is kept, in the scratch dir.
+        """
         cli = GitBugJavaCli(workspace)
         if not cli.available():
             raise DatasetUnavailableError(SETUP_HINT)
         bid = bug.meta["bid"]
         workspace.run(["rm", "-rf", CHECKOUT_DIR], timeout=120)
         cli.checkout(bid, f"{workspace.path}/{CHECKOUT_DIR}")
-        adopt_checkout(workspace, CHECKOUT_DIR)
+        left = f"{CHECKOUT_DIR}/{RECORD_FILE}"
+        record = cli.info(bid) or (json.loads(workspace.read_file(left)) if workspace.exists(left) else None)
+        adopt_checkout(workspace, CHECKOUT_DIR, exclude=(".git", RECORD_FILE))
         workspace.run(["rm", "-rf", CHECKOUT_DIR], timeout=300)
         exclude_from_diffs(workspace, (f"{RESULTS_DIR}/", ".act-result/"))
-        record = cli.info(bid)
-        if record is None and workspace.exists("gitbug.json"):
-            record = json.loads(workspace.read_file("gitbug.json"))
-        if record:
-            bug.failing_tests = failing_in_record(record)
-            bug.fix_patch = record.get("bug_patch") or None
-            bug.description = (record.get("commit_message") or "").strip().splitlines()[0] if record.get(
-                "commit_message") else ""
+        if not record:
+            raise DatasetUnavailableError(f"gitbug-java gave no bug record for {bid}")
+        workspace.write_file(RUN_RECORD, json.dumps(run_record(record)))
+        bug.failing_tests = failing_in_record(record)
+        bug.fix_patch = record.get("bug_patch") or None
+
+
+def run_record(record: dict[str, Any]) -> dict[str, Any]:
+    """The bug record less the fix: what `gitbug-java run` reads (`RUN_RECORD_KEYS`), its runs' logs dropped."""
+    kept = {key: record[key] for key in RUN_RECORD_KEYS if key in record}
+    kept["fixed"] = False
+    kept["actions_runs"] = [[{k: v for k, v in run.items() if k not in ("stdout", "stderr")} for run in runs or []]
+                            for runs in record.get("actions_runs") or []]
+    return kept

@@ -9,8 +9,13 @@ with pytest from the root so that its conftest.py applies.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import os
 import re
+import shutil
+import tarfile
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from repair.containers.process import run_process
@@ -25,26 +30,68 @@ PYTHON_HELPERS = {"node"}  # modules in python_programs/ that are not bugs
 
 
 def locate_quixbugs(root: str | Path | None = None, clone: bool = True) -> Path:
-    """The QuixBugs checkout: `root`, `REPAIR_QUIXBUGS_ROOT`, a cached clone, or a fresh clone."""
+    """The QuixBugs root: `root` or `REPAIR_QUIXBUGS_ROOT` (a checkout, a folder holding one, or the
+    benchmark's tarball, extracted once into the cache), else a cached clone, or a fresh clone."""
     candidate = root or os.environ.get("REPAIR_QUIXBUGS_ROOT")
     if candidate:
         path = Path(candidate).expanduser().resolve()
-        if not (path / "java_programs").is_dir() and not (path / "python_programs").is_dir():
-            raise DatasetUnavailableError(f"{path} is not a QuixBugs checkout (no java_programs/ or python_programs/)")
-        return path
+        if path.is_file():
+            path = extract_tarball(path)
+        found = _quixbugs_root_in(path)
+        if found is None:
+            raise DatasetUnavailableError(f"{path} is not a QuixBugs checkout or tarball "
+                                          "(no java_programs/ or python_programs/)")
+        return found
     cached = user_cache_dir() / "QuixBugs"
     if (cached / "java_programs").is_dir():
         return cached
     if clone:
         cached.parent.mkdir(parents=True, exist_ok=True)
         result = run_process(["git", "clone", "-q", "--depth", "1", QUIXBUGS_URL, str(cached)],
-                             cwd=cached.parent, timeout=180, env={"GIT_TERMINAL_PROMPT": "0"})
+                             cwd=cached.parent, timeout=180, env={"GIT_TERMINAL_PROMPT": "0"}, project_code=False)
         if result.ok:
             return cached
     raise DatasetUnavailableError(
-        "QuixBugs is not available: pass --quixbugs-root DIR or set REPAIR_QUIXBUGS_ROOT "
-        f"(clone {QUIXBUGS_URL} on a machine with network access)"
+        "QuixBugs is not available: pass --quixbugs-root DIR (or the quixbugs.tar.gz of the benchmark data) "
+        f"or set REPAIR_QUIXBUGS_ROOT (clone {QUIXBUGS_URL} on a machine with network access)"
     )
+
+
+def _quixbugs_root_in(path: Path) -> Path | None:
+    """`path` when it is a QuixBugs root, or the one folder inside it that is (a tarball's `QuixBugs/`)."""
+    def is_root(folder: Path) -> bool:
+        return (folder / "java_programs").is_dir() or (folder / "python_programs").is_dir()
+
+    if is_root(path):
+        return path
+    inner = [child for child in path.iterdir() if child.is_dir() and is_root(child)] if path.is_dir() else []
+    return inner[0] if len(inner) == 1 else None
+
+
+def extract_tarball(tarball: Path) -> Path:
+    """Extract a QuixBugs tarball once into the cache (keyed by its path, size and time); the folder."""
+    stat = tarball.stat()
+    key = hashlib.sha256(f"{tarball}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:16]
+    target = user_cache_dir() / "quixbugs" / key
+    if target.is_dir():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Into a fresh folder, renamed at the end: two processes may extract at once.
+    staging = Path(tempfile.mkdtemp(prefix="extract-", dir=target.parent))
+    try:
+        try:
+            with tarfile.open(tarball) as archive:
+                archive.extractall(staging, filter="data")
+        except (tarfile.TarError, OSError) as exc:
+            raise DatasetUnavailableError(f"cannot extract {tarball}: {exc}") from None
+        try:
+            staging.rename(target)
+        except OSError:
+            if not target.is_dir():
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
 
 
 def ground_truth_patch(buggy_rel: str, buggy: str, correct: str) -> tuple[str, list[Location]]:
@@ -112,6 +159,36 @@ class QuixBugsLayout:
                 program, buggy_text, correct.read_text(encoding="utf-8", errors="replace"))
         return bug
 
+    def checkout_paths(self, bug: Bug) -> list[str]:
+        """What the bug's developer had: its program, its tests, and the helpers they use; nothing else.
+
+        Never the corrected programs, the benchmark's harness that runs them (`tester.py`,
+        `java_testcases/junit/crt_program/`), its metadata or the other programs' files.
+        """
+        name = bug.name
+        if self.language == "java":
+            wanted = [f"java_programs/{name}.java", f"java_testcases/junit/{name}_TEST.java",
+                      *self._helpers("java_programs", "*.java", lambda p: p.stem not in self.names()),
+                      *self._helpers("java_testcases/junit", "*.java", lambda p: not p.stem.endswith("_TEST"))]
+        else:
+            wanted = [f"python_programs/{name}.py", f"python_testcases/test_{name}.py", f"json_testcases/{name}.json",
+                      *self._helpers("python_programs", "*.py", lambda p: p.stem in PYTHON_HELPERS),
+                      *self._helpers("python_testcases", "*.py", lambda p: not p.stem.startswith("test_"))]
+        wanted.append("conftest.py")  # pytest's options (QuixBugs' --correct switch defaults to the buggy code)
+        return sorted({path for path in wanted if (self.root / path).is_file()})
+
+    def _helpers(self, folder: str, pattern: str, keep: Callable[[Path], bool]) -> list[str]:
+        return [f"{folder}/{p.name}" for p in (self.root / folder).glob(pattern) if p.is_file() and keep(p)]
+
+    def checkout(self, bug: Bug, workspace: Workspace) -> None:
+        """Copy `checkout_paths(bug)` into the (empty) workspace, by way of a staging folder."""
+        with tempfile.TemporaryDirectory(prefix="repair-checkout-") as staging:
+            for rel in self.checkout_paths(bug):
+                target = Path(staging, rel)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(self.root / rel, target)
+            workspace.import_tree(staging)
+
 
 class QuixBugsDataset:
     """`quixbugs-java` or `quixbugs-python` over a QuixBugs checkout."""
@@ -135,4 +212,4 @@ class QuixBugsDataset:
         return self.layout.bug(bug_id.split(":", 1)[-1])
 
     def checkout(self, bug: Bug, workspace: Workspace) -> None:
-        workspace.import_tree(str(self.layout.root))
+        self.layout.checkout(bug, workspace)

@@ -1,4 +1,4 @@
-"""Datasets: the shipped demo bugs, QuixBugs' layout (on a tiny fixture), local repos, bug ids."""
+"""Datasets: the shipped demo bugs, QuixBugs (the real benchmark data), local repos, bug ids."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ import pytest
 from repair.checkout import check_out
 from repair.datasets import DatasetOptions, DemoDataset, QuixBugsDataset, resolve_bug
 from repair.errors import DatasetUnavailableError, UnknownBugError
-
-MINI = Path(__file__).parent / "fixtures" / "quixbugs_mini"
 
 
 def test_demo_bugs_cover_languages_and_fault_kinds() -> None:
@@ -34,25 +32,31 @@ def test_demo_checkout_hides_the_ground_truth() -> None:
         checked.close()
 
 
-def test_quixbugs_layout_lists_bugs_and_ground_truth() -> None:
-    java = QuixBugsDataset("java", MINI)
-    assert [b.id for b in java.list_bugs()] == ["quixbugs-java:GCD"]  # Node.java has no test: not a bug
+def test_quixbugs_from_the_real_tarball_lists_all_bugs_and_ground_truth(quixbugs_tarball: Path) -> None:
+    java = QuixBugsDataset("java", quixbugs_tarball)
+    assert len(java.list_bugs()) == 40  # Node.java and WeightedEdge.java have no test: not bugs
     bug = java.get("quixbugs-java:GCD")
     assert bug.test_setup.framework == "junit4"
     assert bug.test_setup.test_classes == ("java_testcases.junit.GCD_TEST",)
     # Only the JUnit test and the program are compiled: the top-level testers need gson.
     assert all(not f.startswith("java_testcases/GCD") for f in bug.test_setup.compile_files)
-    assert "+            return gcd(b, a % b);" in (bug.fix_patch or "")
-    assert [loc.line for loc in bug.buggy_locations] == [9]
-    python = QuixBugsDataset("python", MINI)
-    assert [b.id for b in python.list_bugs()] == ["quixbugs-python:gcd"]  # node.py is a helper
+    assert "+            return gcd(b, a%b);" in (bug.fix_patch or "")
+    assert [loc.line for loc in bug.buggy_locations] == [19]
+    python = QuixBugsDataset("python", quixbugs_tarball)
+    assert len(python.list_bugs()) == 40  # node.py is a helper
 
 
-@pytest.mark.parametrize("bug_id", ["quixbugs-java:GCD", "quixbugs-python:gcd"])
-def test_quixbugs_failing_tests_come_from_running_the_buggy_version(bug_id: str) -> None:
-    checked = check_out(bug_id, DatasetOptions(quixbugs_root=str(MINI)))
+def test_quixbugs_root_is_a_checkout_a_folder_holding_one_or_the_tarball(quixbugs_root: Path) -> None:
+    for given in (quixbugs_root, quixbugs_root.parent):
+        assert QuixBugsDataset("python", given).layout.root == quixbugs_root
+    with pytest.raises(DatasetUnavailableError, match="not a QuixBugs checkout"):
+        QuixBugsDataset("java", quixbugs_root / "java_programs").list_bugs()
+
+
+def test_quixbugs_failing_tests_come_from_running_the_buggy_version(quixbugs_tarball: Path) -> None:
+    checked = check_out("quixbugs-python:gcd", DatasetOptions(quixbugs_root=str(quixbugs_tarball)))
     try:
-        assert len(checked.bug.failing_tests) == 2
+        assert len(checked.bug.failing_tests) == 5
         assert checked.baseline is not None and len(checked.baseline.passing) == 1
     finally:
         checked.close()

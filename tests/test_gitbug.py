@@ -58,7 +58,7 @@ def test_checkout_info_and_run(fake_gitbug: Path) -> None:
     try:
         ws = checked.workspace
         assert checked.bug.failing_tests == EXPECTED_FAILING
-        assert ws.exists("gitbug.json") and ws.diff() == ""
+        assert not ws.exists("gitbug.json") and ws.diff() == "", "the bug record (with the fix) stays out"
         report = checked.runner.run(tests=EXPECTED_FAILING)
         assert report.build_ok and report.failing == EXPECTED_FAILING
         assert argvs(fake_gitbug) == [

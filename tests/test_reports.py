@@ -24,8 +24,6 @@ from repair.overfitting import NO_HELD_OUT_TESTS, check_against_fixed_version
 from repair.reports import ground_truth_match, match_label, write_run_reports
 from repair.reports.summary import render_html, render_markdown, totals
 
-QUIXBUGS_MINI = Path(__file__).parent / "fixtures" / "quixbugs_mini"
-
 FIXED_LINE = "        if items[i - 1] > items[i]:"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -96,13 +94,13 @@ def test_html_report_in_headless_chromium(run_dir: Path, tmp_path: Path) -> None
     assert len(data) > 20_000  # a blank page of that size compresses to a few kB
 
 
-def test_ground_truth_match_ignores_what_the_fix_changed_besides_code() -> None:
+def test_ground_truth_match_ignores_what_the_fix_changed_besides_code(quixbugs_root: Path) -> None:
     # QuixBugs' corrected gcd.py drops the buggy file's trailing docstring along with the one-line fix.
-    bug = QuixBugsDataset("python", QUIXBUGS_MINI).get("quixbugs-python:gcd")
+    bug = QuixBugsDataset("python", quixbugs_root).get("quixbugs-python:gcd")
     assert bug.fix_patch is not None and '-"""' in bug.fix_patch
 
     def read(path: str) -> str | None:
-        file = QUIXBUGS_MINI / path
+        file = quixbugs_root / path
         return file.read_text() if file.is_file() else None
 
     buggy = read("python_programs/gcd.py") or ""
