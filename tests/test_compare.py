@@ -1,4 +1,5 @@
-"""`repair compare`: two real `runs/` trees (offline engine vs. a model that gives up at once) and what each fixed."""
+"""`repair compare`: two real `runs/` trees (a model that writes the bug's fix vs. one that gives up at once) and
+what each fixed; batches that ran different bugs."""
 
 from __future__ import annotations
 
@@ -8,17 +9,22 @@ from typer.testing import CliRunner
 
 from repair.batch import RESULTS_FILE, ResultsLog
 from repair.cli import app
+from repair.datasets.demo import DemoDataset
 from repair.fix_run import FixOptions, run_fix
 from repair.models import ScriptedModel
 from repair.reports import compare_runs
 
 
 def fix(bug: str, runs: Path, gives_up: bool) -> str:
-    # An empty script: the model has no answer, so the run ends with `error: model` and no patch.
-    model = ScriptedModel([], name="gives-up") if gives_up else None
-    # Compare reads result.json only: no review reports, and the ground-truth lines instead of a coverage run.
-    options = FixOptions(bug, model="offline", runs_dir=str(runs), reports=False, perfect_fl=True)
-    outcome = run_fix(options, model=model)
+    # An empty script: the model has no answer, so the run ends with `error: model` and no patch. The other
+    # model states a hypothesis and writes the bug's ground-truth fix, which the validator confirms.
+    truth = DemoDataset().get(bug).fix_patch
+    script = [{"thoughts": "", "command": {"name": "express_hypothesis", "args": {"hypothesis": "h"}}},
+              {"thoughts": "", "command": {"name": "write_fix", "args": {"diff": truth}}},
+              {"thoughts": "", "command": {"name": "goal_accomplished", "args": {}}}]
+    model = ScriptedModel([], name="gives-up") if gives_up else ScriptedModel(script, name="fixes")
+    # Compare reads result.json only: no review reports.
+    outcome = run_fix(FixOptions(bug, runs_dir=str(runs), reports=False), model=model)
     return str(outcome.summary["status"])
 
 
