@@ -23,14 +23,9 @@ def patched_texts(diff: str) -> dict[str, str]:
     return Patch.parse(diff).apply_to_texts(lambda p: (DEMO_ROOT / p).read_text()).files
 
 
-@pytest.mark.parametrize("bug_id", ["demo:BINARY_SEARCH", "demo:is_sorted"])
-def test_repairagent_workflow_reaches_a_plausible_patch(bug_id: str, tmp_path: Path) -> None:
-    model = ScriptedModel(WORKFLOWS[bug_id])
-    outcome = run_fix(FixOptions(bug_id, runs_dir=str(tmp_path), perfect_fl=True), model=model)
-
-    assert outcome.result.status == "plausible"
-    assert [(t.tool, t.before, t.after) for t in outcome.result.transitions] == EXPECTED_TRANSITIONS
-    steps = read_trajectory(outcome.run_dir / "trajectory.jsonl")
+def check_workflow_run(bug_id: str, run_dir: Path) -> str:
+    """The RepairAgent workflow's trajectory, patch and result of a run of WORKFLOWS[bug_id]; the patch."""
+    steps = read_trajectory(run_dir / "trajectory.jsonl")
     assert [s.tool for s in steps] == [e["command"]["name"] for e in WORKFLOWS[bug_id]]
     by_cycle = {s.cycle: s for s in steps}
     program = "BINARY_SEARCH.java" if "BINARY" in bug_id else "is_sorted.py"
@@ -46,12 +41,24 @@ def test_repairagent_workflow_reaches_a_plausible_patch(bug_id: str, tmp_path: P
     assert "plausible: all" in by_cycle[7].result
     assert by_cycle[8].state_after == "done"
 
-    patch = (outcome.run_dir / "patch.diff").read_text()
+    patch = (run_dir / "patch.diff").read_text()
     bug_name = bug_id.split(":")[1]
     assert patched_texts(patch) == patched_texts((DEMO_ROOT / "fixes" / f"{bug_name}.diff").read_text())
-    result = json.loads((outcome.run_dir / "result.json").read_text())
+    result = json.loads((run_dir / "result.json").read_text())
     assert result["status"] == "plausible" and result["cycles"] == 8
     assert [f["status"] for f in result["fixes_tried"]] == ["not-plausible", "plausible"]
+    assert [(t["tool"], t["from"], t["to"]) for t in result["transitions"]] == EXPECTED_TRANSITIONS
+    return patch
+
+
+def test_repairagent_workflow_reaches_a_plausible_patch(tmp_path: Path) -> None:
+    bug_id = "demo:BINARY_SEARCH"
+    model = ScriptedModel(WORKFLOWS[bug_id])
+    outcome = run_fix(FixOptions(bug_id, runs_dir=str(tmp_path), perfect_fl=True), model=model)
+
+    assert outcome.result.status == "plausible"
+    assert [(t.tool, t.before, t.after) for t in outcome.result.transitions] == EXPECTED_TRANSITIONS
+    patch = check_workflow_run(bug_id, outcome.run_dir)
     # The model saw the wrong fix's failures in the next prompt.
     assert "not plausible" in model.asked[4][1]["content"]
 
@@ -61,6 +68,7 @@ def test_repairagent_workflow_reaches_a_plausible_patch(bug_id: str, tmp_path: P
 
 
 def test_cli_fix_and_replay(tmp_path: Path) -> None:
+    # The same workflow on a Python bug, through the command line.
     script = tmp_path / "script.json"
     script.write_text(json.dumps(WORKFLOWS["demo:is_sorted"]))
     runs = tmp_path / "runs"
@@ -70,9 +78,12 @@ def test_cli_fix_and_replay(tmp_path: Path) -> None:
     assert fixed.exit_code == 0, fixed.output
     assert "plausible" in fixed.output and "+        if items[i - 1] > items[i]:" in fixed.output
     (run_dir,) = [p for p in (runs / "demo__is_sorted").iterdir()]
+    patch = check_workflow_run("demo:is_sorted", run_dir)
     replayed = cli.invoke(app, ["replay", str(run_dir)])
     assert replayed.exit_code == 0, replayed.output
     assert "replay matches" in replayed.output
+    (again,) = [p for p in (runs / "demo__is_sorted").iterdir() if p != run_dir]
+    assert (again / "patch.diff").read_text() == patch
 
 
 def run_agent(checked, entries, budget: Budget | None = None) -> tuple[Agent, ScriptedModel]:  # type: ignore[no-untyped-def]
