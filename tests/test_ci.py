@@ -12,7 +12,7 @@ import pytest
 from fake_github_server import FakeGitHub
 from typer.testing import CliRunner
 
-from repair.ci import check_patch_paths, own_run_reason, push_branch, redact
+from repair.ci import check_patch_paths, commit_identity, commit_patch, own_run_reason, push_branch, redact
 from repair.cli import app  # registers every sub-command, `ci` included
 from repair.datasets.local import LocalDataset
 from repair.errors import PatchRefusedError, RepairError
@@ -37,7 +37,8 @@ SCRIPT = [
     {"thoughts": "done", "command": {"name": "goal_accomplished", "args": {}}},
 ]
 GITHUB_VARS = ("GITHUB_TOKEN", "GITHUB_REPOSITORY", "GITHUB_API_URL", "GITHUB_EVENT_PATH", "GITHUB_HEAD_REF",
-               "GITHUB_REF_NAME", "GITHUB_RUN_ID", "GITHUB_RUN_ATTEMPT", "GITHUB_OUTPUT", "OPENAI_API_KEY")
+               "GITHUB_REF_NAME", "GITHUB_RUN_ID", "GITHUB_RUN_ATTEMPT", "GITHUB_OUTPUT", "OPENAI_API_KEY",
+               "GITHUB_ACTIONS")
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -103,7 +104,7 @@ def test_ci_pushes_a_repair_branch_and_opens_a_pull_request(tmp_path: Path, clea
     with FakeGitHub() as github:
         for name, value in {"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": REPOSITORY, "GITHUB_API_URL": github.url,
                             "GITHUB_RUN_ID": "4242", "GITHUB_OUTPUT": str(step_output), "OPENAI_API_KEY": MODEL_KEY,
-                            "GITHUB_EVENT_PATH": str(workflow_run_event(tmp_path))}.items():
+                            "GITHUB_EVENT_PATH": str(workflow_run_event(tmp_path)), "GITHUB_ACTIONS": "true"}.items():
             monkeypatch.setenv(name, value)
         result = CliRunner().invoke(app, ["ci", "--repo", str(work), "--test-cmd", "pytest -q",
                                           "--model", f"scripted:{script}", "--max-minutes", "5"])
@@ -118,6 +119,7 @@ def test_ci_pushes_a_repair_branch_and_opens_a_pull_request(tmp_path: Path, clea
     assert git(remote, "rev-parse", f"refs/heads/{branch}~1") == main_before
     assert git(remote, "diff", "--name-only", "main", branch) == "calc.py"
     assert "+    return a + b" in git(remote, "diff", "main", branch)
+    assert git(remote, "log", "-1", "--format=%an <%ae>", branch).startswith("github-actions[bot] <")
     assert git(remote, "show", f"{branch}:tests/test_calc.py") == TESTS.strip()
     # The user's checkout: same branch, same HEAD, no change (repair-ci/ ignores itself).
     assert git(work, "symbolic-ref", "--short", "HEAD") == "main"
@@ -133,7 +135,9 @@ def test_ci_pushes_a_repair_branch_and_opens_a_pull_request(tmp_path: Path, clea
     assert record["pull_request"]["number"] == 1
     assert record["failing_tests"] == ["tests/test_calc.py::test_add"]
 
-    (request,) = github.requests
+    # The repository was asked for before any work, and the base branch known before the push.
+    (check, request) = github.requests
+    assert (check.method, check.path) == ("GET", "/repos/octo/calc")
     assert (request.method, request.path) == ("POST", "/repos/octo/calc/pulls")
     headers = {k.lower(): v for k, v in request.headers.items()}
     assert headers["authorization"] == f"Bearer {TOKEN}"
@@ -184,14 +188,14 @@ def test_passing_tests_exit_zero_with_nothing_to_repair(tmp_path: Path, clean_en
     with FakeGitHub() as github:
         env = {"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": REPOSITORY, "GITHUB_API_URL": github.url,
                "CALC_MARKER": str(clean_env), "PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin",
-               "HOME": str(tmp_path)}
+               "HOME": str(tmp_path), "GITHUB_ACTIONS": "true"}
         # No --test-cmd: pytest is detected from tests/ and conftest.py. The real CLI, as a workflow runs it.
         done = subprocess.run(["repair", "ci"], cwd=work, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "nothing to repair" in done.stdout
     assert "python -m pytest" in done.stdout
     assert clean_env.exists()
-    assert github.requests == []
+    assert [(r.method, r.path) for r in github.requests] == [("GET", "/repos/octo/calc")]  # the check, no PR
     assert git(remote, "for-each-ref", "--format=%(refname)") == "refs/heads/main"
     assert json.loads((work / "repair-ci" / "result.json").read_text())["status"] == "nothing-to-repair"
     assert "nothing to repair" in (work / "repair-ci" / "report.md").read_text()
@@ -208,6 +212,39 @@ def test_missing_token_with_open_pr_is_a_clear_error_before_any_work(tmp_path: P
     assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert not clean_env.exists()  # the tests never ran
     assert not (work / "repair-ci").exists()
+
+
+def test_an_api_the_token_cannot_use_is_a_clear_error_before_any_work(tmp_path: Path, clean_env: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    work, remote = make_repo(tmp_path)
+    with FakeGitHub(failures={"/repos/octo/calc": (404, {"message": "Not Found"})}) as github:
+        for name, value in {"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": REPOSITORY,
+                            "GITHUB_API_URL": github.url}.items():
+            monkeypatch.setenv(name, value)
+        result = CliRunner().invoke(app, ["ci", "--repo", str(work), "--test-cmd", "pytest -q"])
+    assert isinstance(result.exception, GitHubError)  # `repair` prints it as one line and exits 2
+    assert "HTTP 404" in str(result.exception) and TOKEN not in str(result.exception)
+    assert not clean_env.exists()  # the tests never ran
+    assert git(remote, "for-each-ref", "--format=%(refname)") == "refs/heads/main"  # nothing pushed
+
+
+def test_outside_actions_the_patch_is_committed_as_the_local_git_identity(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    work, _ = make_repo(tmp_path)
+    # No global or system git configuration: only what the checkout says counts.
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.delenv("GIT_CONFIG_GLOBAL", raising=False)
+    with pytest.raises(RepairError, match="set git config user.name and user.email"):
+        commit_identity(work, {})
+    git(work, "config", "user.name", "Ada Lovelace")
+    git(work, "config", "user.email", "ada@example.com")
+    fix = "--- a/calc.py\n+++ b/calc.py\n@@ -2,1 +2,1 @@\n-    return a - b\n+    return a + b\n"
+    commit = commit_patch(work, fix, "repair: calc\n", commit_identity(work, {}))
+    assert git(work, "log", "-1", "--format=%an <%ae> / %cn <%ce>", commit) == \
+        "Ada Lovelace <ada@example.com> / Ada Lovelace <ada@example.com>"
+    on_runner = commit_patch(work, fix, "repair: calc\n", commit_identity(work, {"GITHUB_ACTIONS": "true"}))
+    assert git(work, "log", "-1", "--format=%an", on_runner) == "github-actions[bot]"
 
 
 def test_ci_never_runs_on_its_own_branches(tmp_path: Path, clean_env: Path, script: Path,

@@ -12,7 +12,7 @@ from typing import Any
 
 from repair.checkout import CheckedOutBug, check_out
 from repair.ci.event import failing_branch, is_fork_run, make_run_id, own_run_reason, read_event, workflow_failed
-from repair.ci.git import BRANCH_PREFIX, commit_patch, current_branch, git, push_branch
+from repair.ci.git import BRANCH_PREFIX, commit_identity, commit_patch, current_branch, git, push_branch
 from repair.ci.options import CiOptions, CiOutcome
 from repair.ci.report import PR_BODY_LIMIT, build_report, clip, commit_message, pr_title, review_report
 from repair.ci.scrub import MODEL_KEY_VARS, TOKEN_VARS, hidden_env, redact, token_values
@@ -136,20 +136,24 @@ def _repair_reproduced(run: CiRun, checked: CheckedOutBug) -> CiOutcome:
     base = options.base or failing_branch(env, run.event, root)
     if base and (base == branch or base.startswith(BRANCH_PREFIX)):
         raise RepairError(f"refusing to propose a patch into {base}: it is one of repair ci's own branches")
-    commit = commit_patch(root, patch, commit_message(bug, run_id))
+    pr_base = None
+    if run.client is not None:
+        # The API answers before anything is pushed: a branch is never left behind without its pull request
+        # because the token, the repository or the API turned out to be wrong.
+        pr_base = base or run.client.default_branch(env["GITHUB_REPOSITORY"])
+    commit = commit_patch(root, patch, commit_message(bug, run_id), commit_identity(root, env))
     run.say(f"pushing {branch} to {options.remote}")
     push_branch(root, options.remote, commit, branch, token_values(env))
     record.update(branch=branch, commit=commit)
-    if run.client is None:
+    if run.client is None or pr_base is None:
         outcome = CiOutcome("pushed", f"pushed {branch}; no pull request (--no-open-pr)", 0, out, patch, branch)
         return _finish(outcome, record, env)
 
-    repository = env["GITHUB_REPOSITORY"]
-    base = base or run.client.default_branch(repository)
-    pull = run.client.create_pull(repository, pr_title(bug), branch, base, clip(report, PR_BODY_LIMIT))
-    record.update(base=base, pull_request={"number": pull.number, "url": pull.url})
-    outcome = CiOutcome("pr-opened", f"opened pull request #{pull.number} {pull.url} ({branch} → {base})", 0, out,
-                        patch, branch, pull.url)
+    pull = run.client.create_pull(env["GITHUB_REPOSITORY"], pr_title(bug), branch, pr_base,
+                                  clip(report, PR_BODY_LIMIT))
+    record.update(base=pr_base, pull_request={"number": pull.number, "url": pull.url})
+    outcome = CiOutcome("pr-opened", f"opened pull request #{pull.number} {pull.url} ({branch} → {pr_base})", 0,
+                        out, patch, branch, pull.url)
     return _finish(outcome, record, env)
 
 
@@ -164,6 +168,7 @@ def preflight(options: CiOptions, root: Path, env: Mapping[str, str]) -> GitHubC
             raise RepairError("--open-pr needs GITHUB_REPOSITORY=owner/name (set by GitHub Actions)")
         parse_repository(env["GITHUB_REPOSITORY"])
         client = GitHubClient.from_env(env)
+        client.default_branch(env["GITHUB_REPOSITORY"])  # the token reaches the repository through the API
     if options.pushes:
         top = git(root, "rev-parse", "--show-toplevel")
         if not top.ok or Path(top.stdout.strip()).resolve() != root:
@@ -174,6 +179,7 @@ def preflight(options: CiOptions, root: Path, env: Mapping[str, str]) -> GitHubC
         if not git(root, "remote", "get-url", options.remote).ok:
             raise RepairError(f"the checkout has no git remote '{options.remote}' to push the repair branch to "
                               "(or pass --dry-run)")
+        commit_identity(root, env)  # who commits is known before any work
     return client
 
 

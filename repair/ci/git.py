@@ -17,8 +17,24 @@ BOT_NAME = "github-actions[bot]"
 BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com"
 
 
-def commit_patch(root: Path, patch: str, message: str) -> str:
-    """A commit of HEAD + `patch`, built with plumbing in a private index; returns its sha.
+def commit_identity(root: Path, env: Mapping[str, str]) -> dict[str, str]:
+    """Who commits the patch: the Actions bot on a GitHub Actions runner, elsewhere the checkout's own git
+    identity (`git config user.name` and `user.email`); RepairError when that identity is not set."""
+    if env.get("GITHUB_ACTIONS") == "true":
+        return {"GIT_AUTHOR_NAME": BOT_NAME, "GIT_AUTHOR_EMAIL": BOT_EMAIL,
+                "GIT_COMMITTER_NAME": BOT_NAME, "GIT_COMMITTER_EMAIL": BOT_EMAIL}
+    name, email = git(root, "config", "user.name"), git(root, "config", "user.email")
+    if not (name.ok and name.stdout.strip() and email.ok and email.stdout.strip()):
+        raise RepairError("outside GitHub Actions, repair ci commits the patch as you: set git config user.name "
+                          "and user.email (or pass --dry-run)")
+    identity = {"GIT_AUTHOR_NAME": name.stdout.strip(), "GIT_AUTHOR_EMAIL": email.stdout.strip()}
+    return {**identity, "GIT_COMMITTER_NAME": identity["GIT_AUTHOR_NAME"],
+            "GIT_COMMITTER_EMAIL": identity["GIT_AUTHOR_EMAIL"]}
+
+
+def commit_patch(root: Path, patch: str, message: str, identity: Mapping[str, str]) -> str:
+    """A commit of HEAD + `patch` by `identity` (see `commit_identity`), built with plumbing in a private
+    index; returns its sha.
 
     The working tree, the index and the current branch of the checkout stay as they are.
     """
@@ -47,8 +63,6 @@ def commit_patch(root: Path, patch: str, message: str) -> str:
             mode = staged.split()[0] if staged else "100644"
             git_out(root, "update-index", "--add", "--cacheinfo", f"{mode},{blob},{path}", env=env)
         tree = git_out(root, "write-tree", env=env)
-    identity = {"GIT_AUTHOR_NAME": BOT_NAME, "GIT_AUTHOR_EMAIL": BOT_EMAIL,
-                "GIT_COMMITTER_NAME": BOT_NAME, "GIT_COMMITTER_EMAIL": BOT_EMAIL}
     return git_out(root, "commit-tree", tree, "-p", head, "-F", "-", env=identity, stdin=message)
 
 
