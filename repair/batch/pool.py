@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import subprocess
 import sys
 import time
@@ -37,7 +38,7 @@ def start_worker(options: BatchOptions, out: Path, bug_id: str) -> RunningWorker
     """`python -m repair.batch worker SPEC` for one bug, its output in `runs/<bug>/<ts>/worker.log`."""
     run_dir = _run_dir(out, bug_id)
     run_dir.mkdir(parents=True)
-    spec = {"bug": bug_id, "run_dir": str(run_dir), "options": asdict(options)}
+    spec = {"bug": bug_id, "run_dir": str(run_dir), "options": asdict(options), "parent_pid": os.getpid()}
     log = (run_dir / "worker.log").open("wb")
     process = subprocess.Popen([sys.executable, "-m", "repair.batch", "worker", json.dumps(spec)],
                                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)

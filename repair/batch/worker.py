@@ -25,8 +25,8 @@ def model_for(spec: str | None, bug_id: str) -> str | None:
 
 def worker_main(spec: dict[str, Any]) -> int:
     """Run one bug of a batch: the agent, the overfitting check of a plausible patch, the reports."""
-    die_with_parent()
     signal.signal(signal.SIGTERM, exit_on_signal)
+    die_with_parent(spec.get("parent_pid"))
     options = BatchOptions(**spec["options"])
     run_dir = Path(spec["run_dir"])
     bug_id = spec["bug"]
