@@ -29,6 +29,9 @@ class BatchOptions:
     max_tokens: int | None = None
     backend: str = "local"
     strategy: str = "auto"
+    executor: str = "local"  # or "dask"
+    scheduler: str | None = None  # a Dask scheduler's address; None starts a LocalCluster of `workers` workers
+    shared_runs: bool = False  # Dask workers see `out` at the same path: they write runs there, nothing is copied
 
 
 @dataclass

@@ -29,14 +29,15 @@ class RunningWorker:
     log: IO[bytes]
 
 
-def _run_dir(out: Path, bug_id: str) -> Path:
+def new_run_dir(out: Path, bug_id: str) -> Path:
+    """`out/runs/<bug>/<timestamp>/` for a new attempt at `bug_id` (not created)."""
     safe = bug_id.replace("/", "_").replace(":", "__")[-120:]
     return out / "runs" / safe / datetime.now().strftime("%Y%m%d-%H%M%S-%f")
 
 
 def start_worker(options: BatchOptions, out: Path, bug_id: str) -> RunningWorker:
     """`python -m repair.batch worker SPEC` for one bug, its output in `runs/<bug>/<ts>/worker.log`."""
-    run_dir = _run_dir(out, bug_id)
+    run_dir = new_run_dir(out, bug_id)
     run_dir.mkdir(parents=True)
     spec = {"bug": bug_id, "run_dir": str(run_dir), "options": asdict(options), "parent_pid": os.getpid()}
     log = (run_dir / "worker.log").open("wb")
@@ -54,3 +55,17 @@ def stop_worker(running: RunningWorker) -> None:
     except subprocess.TimeoutExpired:
         running.process.kill()
         running.process.wait()
+
+
+def check_worker(running: RunningWorker, time_limit: float) -> bool | None:
+    """None while the worker runs within `time_limit`; once it has ended (or was stopped for passing the
+    limit), its log is closed and the answer is whether it timed out."""
+    if running.process.poll() is not None:
+        timed_out = False
+    elif time.monotonic() - running.started > time_limit:
+        stop_worker(running)
+        timed_out = True
+    else:
+        return None
+    running.log.close()
+    return timed_out

@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from repair.batch.pool import RunningWorker
+from repair.batch.pool import RunningWorker, new_run_dir
 
 
 def trajectory_totals(run_dir: Path) -> tuple[int, float, Counter[str]]:
@@ -29,14 +29,27 @@ def trajectory_totals(run_dir: Path) -> tuple[int, float, Counter[str]]:
     return cycles, cost, tools
 
 
+def _base_record(bug: str, run_dir: str, wall: float, cycles: int = 0, cost: float = 0.0,
+                 tools: Counter[str] | None = None) -> dict[str, Any]:
+    return {"bug": bug, "run_dir": run_dir, "wall_seconds": wall, "tools": dict(tools or {}), "cycles": cycles,
+            "cost_usd": round(cost, 6), "patch": "", "tokens": 0, "seconds": wall, "ground_truth": None,
+            "overfitting": None, "model": None}
+
+
+def lost_record(bug: str, out: Path, reason: str, wall: float) -> dict[str, Any]:
+    """The results.jsonl line of a bug whose attempts all died with their (Dask) workers. Nothing came back
+    from them, so its run folder holds only a `worker.log` that says why, like a local worker that crashed."""
+    run_dir = new_run_dir(out, bug)
+    run_dir.mkdir(parents=True)
+    (run_dir / "worker.log").write_text(reason + "\n", encoding="utf-8")
+    return {**_base_record(bug, str(run_dir.relative_to(out)), round(wall, 3)), "status": "error", "reason": reason}
+
+
 def finished_record(running: RunningWorker, out: Path, time_limit: float, timed_out: bool) -> dict[str, Any]:
     """The results.jsonl line of a finished (or killed) worker."""
     cycles, cost, tools = trajectory_totals(running.run_dir)
     wall = round(time.monotonic() - running.started, 3)
-    base: dict[str, Any] = {"bug": running.bug, "run_dir": str(running.run_dir.relative_to(out)),
-                            "wall_seconds": wall, "tools": dict(tools), "cycles": cycles,
-                            "cost_usd": round(cost, 6), "patch": "", "tokens": 0, "seconds": wall,
-                            "ground_truth": None, "overfitting": None, "model": None}
+    base = _base_record(running.bug, str(running.run_dir.relative_to(out)), wall, cycles, cost, tools)
     result_file = running.run_dir / "result.json"
     if timed_out:
         return {**base, "status": "timeout", "reason": f"killed after the time limit of {time_limit:g}s"}

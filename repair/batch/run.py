@@ -1,22 +1,22 @@
-"""The batch itself: select the bugs, hold the folder's lock, keep `workers` workers busy, record each."""
+"""The batch itself: select the bugs, hold the folder's lock, hand the bugs to an executor, record each."""
 
 from __future__ import annotations
 
 import json
 import signal
-import time
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.live import Live
 from rich.text import Text
 
+from repair.batch.executor import BatchEvents, BugExecutor
+from repair.batch.local_executor import LocalExecutor
 from repair.batch.lock import exclusive_batch
 from repair.batch.options import BatchOptions, BatchOutcome
-from repair.batch.pool import start_worker, stop_worker
 from repair.batch.progress import BatchProgress
-from repair.batch.records import finished_record
 from repair.batch.signals import exit_on_signal
 from repair.bug_selection import select_bugs
 from repair.checkout import BACKENDS
@@ -27,7 +27,7 @@ from repair.reports import write_summary
 from repair.results_log import RESULTS_FILE, ResultsLog
 
 OPTIONS_FILE = "batch.json"
-POLL_SECONDS = 0.2
+EXECUTORS = ("local", "dask")
 
 
 def run_batch(options: BatchOptions, console: Console | None = None) -> BatchOutcome:
@@ -45,16 +45,18 @@ def run_batch(options: BatchOptions, console: Console | None = None) -> BatchOut
         raise RepairError(f"--bugs {options.bugs!r} selects no bug of {options.dataset}")
     out = Path(options.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
+    executor = open_executor(options, out)
     with exclusive_batch(out):
         # SIGTERM (a CI cancel, `timeout`) unwinds like Ctrl-C, so workers are stopped and cleaned up.
         previous = signal.signal(signal.SIGTERM, exit_on_signal)
         try:
-            return _run_locked(options, out, console, selected)
+            return _run_locked(options, out, console, selected, executor)
         finally:
             signal.signal(signal.SIGTERM, previous)
 
 
-def _run_locked(options: BatchOptions, out: Path, console: Console, selected: list[str]) -> BatchOutcome:
+def _run_locked(options: BatchOptions, out: Path, console: Console, selected: list[str],
+                executor: BugExecutor) -> BatchOutcome:
     log = ResultsLog(out / RESULTS_FILE)
     done = log.load(repair_torn_tail=True)
     if done and not options.resume:
@@ -67,37 +69,46 @@ def _run_locked(options: BatchOptions, out: Path, console: Console, selected: li
         console.print(f"resuming: {len(skipped)} of {len(selected)} bugs already done", highlight=False)
     progress = BatchProgress(len(selected), [done[b] for b in skipped])
     try:
-        with Live(progress.render(), console=console, refresh_per_second=4, transient=False) as live:
-            while pending or progress.running:
-                while pending and len(progress.running) < options.workers:
-                    bug = pending.pop(0)
-                    progress.running[bug] = start_worker(options, out, bug)
-                    if not console.is_terminal:  # no live display in a log: say what starts, as it starts
-                        live.console.print(Text(f"started    {bug}"), highlight=False)
-                for bug, running in list(progress.running.items()):
-                    timed_out = time.monotonic() - running.started > options.max_seconds
-                    if running.process.poll() is None and not timed_out:
-                        continue
-                    if timed_out and running.process.poll() is None:
-                        stop_worker(running)
-                    else:
-                        timed_out = False
-                    running.log.close()
-                    record = finished_record(running, out, options.max_seconds, timed_out)
-                    log.append(record)
-                    del progress.running[bug]
-                    progress.records.append(record)
-                    color = "green" if record["status"] == "plausible" else "red"
-                    live.console.print(Text.assemble(
-                        (f"{record['status']:<10}", color),
-                        f" {bug} ({record['wall_seconds']:.1f}s, ${float(record['cost_usd'] or 0):.4f})"),
-                        highlight=False)
-                live.update(progress.render())
-                time.sleep(POLL_SECONDS)
+        _run_live(executor, pending, progress, log, console)
     finally:
-        for running in progress.running.values():  # Ctrl-C or an error: no worker outlives the batch
-            stop_worker(running)
-            running.log.close()
+        if not console.is_terminal:
+            console.line()  # rich ends its last frame with a newline only on a terminal
     records = [r for r in log.load().values() if r["bug"] in set(selected)]
     write_summary(out)
     return BatchOutcome(out, records, skipped)
+
+
+def _run_live(executor: BugExecutor, pending: list[str], progress: BatchProgress, log: ResultsLog,
+              console: Console) -> None:
+    with Live(get_renderable=progress.render, console=console, refresh_per_second=4, transient=False) as live:
+
+        def started(bug: str, where: str) -> None:
+            if not console.is_terminal:  # no live display in a log: say what starts, as it starts
+                live.console.print(Text(f"started    {bug}" + (f" on {where}" if where else "")), highlight=False)
+
+        def finished(record: dict[str, Any]) -> None:
+            log.append(record)  # the one writer of results.jsonl, whichever executor ran the bug
+            progress.records.append(record)
+            color = "green" if record["status"] == "plausible" else "red"
+            live.console.print(Text.assemble(
+                (f"{record['status']:<10}", color),
+                f" {record['bug']} ({record['wall_seconds']:.1f}s, ${float(record['cost_usd'] or 0):.4f})"),
+                highlight=False)
+
+        executor.run(pending, progress, BatchEvents(started, finished))
+
+
+def open_executor(options: BatchOptions, out: Path) -> BugExecutor:
+    """The executor `options.executor` names, writing runs under `out`."""
+    if options.executor == "local":
+        if options.scheduler or options.shared_runs:
+            raise RepairError("--scheduler and --shared-runs need --executor dask")
+        return LocalExecutor(options, out)
+    if options.executor == "dask":
+        try:
+            from repair.batch.dask_executor import DaskExecutor
+        except ImportError as exc:
+            raise RepairError(f"--executor dask needs Dask's distributed scheduler ({exc}): "
+                              "pip install 'repair-agent[dask]'") from None
+        return DaskExecutor(options, out)
+    raise RepairError(f"unknown executor {options.executor!r}: choose one of {', '.join(EXECUTORS)}")

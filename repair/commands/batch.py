@@ -47,6 +47,12 @@ def batch(
                                             help="The old name of --max-seconds."),
     cost_limit: float | None = typer.Option(None, "--cost-limit", min=0, hidden=True,
                                             help="The old name of --budget-usd."),
+    executor: str = typer.Option("local", "--executor", help="local: worker processes here; dask: tasks on a "
+                                 "Dask cluster (pip install 'repair-agent[dask]'; see docs/dask.md)."),
+    scheduler: str | None = typer.Option(None, "--scheduler", help="With --executor dask: a running scheduler "
+                                         "(tcp://HOST:8786); without it a LocalCluster of --workers workers."),
+    shared_runs: bool = typer.Option(False, "--shared-runs", help="With --executor dask: every worker sees --out "
+                                     "at the same path, so runs are written there instead of copied back."),
 ) -> None:
     """Run the agent over many bugs of a dataset; results.jsonl, per-bug reports and summary.{md,html}.
 
@@ -55,7 +61,8 @@ def batch(
                            resume=resume, max_seconds=time_limit if time_limit is not None else max_seconds,
                            budget_usd=cost_limit if cost_limit is not None else budget_usd, max_cycles=max_cycles,
                            quixbugs_root=quixbugs_root, overfitting=not no_overfitting, max_tokens=max_tokens,
-                           backend=backend, strategy=strategy)
+                           backend=backend, strategy=strategy, executor=executor,
+                           scheduler=scheduler, shared_runs=shared_runs)
     outcome = run_batch(options, err_console)
     t = totals(outcome.records)
     console.print(Text(f"{t.line()}; ${t.cost_usd:.4f}"), highlight=False, soft_wrap=True)
