@@ -107,7 +107,9 @@ RepoOption = typer.Option(None, "--repo", help="A local directory or git repo (t
 ModelOption = typer.Option(None, "--model", "-m", help="offline, scripted:FILE, openai:NAME or "
                            "openai-compatible:NAME (default: offline unless OPENAI_API_KEY is set).")
 BaseUrlOption = typer.Option(None, "--base-url", help="An OpenAI-compatible server, e.g. http://localhost:8000/v1.")
-BackendOption = typer.Option("local", "--backend", help="Workspace backend: local or docker.")
+BackendOption = typer.Option("local", "--backend", help="Where the project's code runs: local (a copy on this "
+                             "machine, with your user's rights) or docker (a container without network; use it "
+                             "for code you do not trust). See the README.")
 StrategyOption = typer.Option("auto", "--strategy", help="fsm (RepairAgent's agent), escalate (FixAgent's "
                               "L1→L2→L3, then the agent) or auto: escalate with an LLM, fsm offline.")
 MaxCyclesOption = typer.Option(40, "--max-cycles", min=1, help="Stop after this many agent cycles.")

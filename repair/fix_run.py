@@ -17,6 +17,7 @@ from typing import Any
 from repair.agent import Agent, AgentObserver, AgentResult, Budget
 from repair.apply_patch import apply_to_repo
 from repair.checkout import CheckedOutBug, check_out
+from repair.containers.secrets_filter import scrub_secrets
 from repair.datasets.registry import DatasetOptions
 from repair.errors import RepairError
 from repair.escalation import Escalation, EscalationConfig, EscalationResult
@@ -24,6 +25,7 @@ from repair.model_spec import default_spec, make_model
 from repair.models import FsmOnlyModel, Model, ScriptedModel, SearchingModel, load_prices
 from repair.patch import content_key
 from repair.patch_rules import PatchRules
+from repair.provenance import made_here, sign_run
 from repair.reports import write_run_reports
 from repair.tools import ToolContext, ToolOptions
 from repair.trajectory import TrajectoryWriter, read_trajectory, replay_script
@@ -228,6 +230,8 @@ def _write_artifacts(run_dir: Path, summary: dict[str, Any], options: FixOptions
             write_run_reports(run_dir)
         except Exception as exc:  # noqa: BLE001 - a report that cannot be drawn must not lose the run's result
             (run_dir / "report-error.txt").write_text(f"{type(exc).__name__}: {exc}\n")
+    scrub_secrets(run_dir)  # no value of a secret variable stays in any file of the run
+    sign_run(run_dir)
     if options.apply and summary["patch"] and summary["status"] == "plausible":
         return apply_to_repo(options.bug_id.split(":", 1)[1], summary["patch"], rules)
     return []
@@ -241,13 +245,24 @@ class ReplayOutcome:
     differences: list[str]
 
 
-def replay(run_dir: Path, observer: AgentObserver | None = None) -> ReplayOutcome:
-    """Rerun a recorded run with a ScriptedModel of its replies and compare status and patch."""
+def replay(run_dir: Path, observer: AgentObserver | None = None, trust: bool = False,
+           backend: str | None = None) -> ReplayOutcome:
+    """Rerun a recorded run with a ScriptedModel of its replies and compare status and patch.
+
+    A replay runs the folder's test command and its patches: a folder this machine did not write
+    (`provenance.made_here`) is replayed only with `trust`. `backend` overrides the recorded one.
+    """
     result_file = run_dir / "result.json"
     if not result_file.is_file():
         raise RepairError(f"{run_dir} is not a run directory: it has no result.json")
     original = json.loads(result_file.read_text())
-    options = FixOptions(**{**original["options"], "apply": False})
+    if not trust and not made_here(run_dir):
+        recorded = original.get("options", {})
+        command = recorded.get("test_cmd") or "its dataset's tests"
+        raise RepairError(f"{run_dir} was not made on this machine (or was changed since): replaying it runs "
+                          f"{command!s} on the code of {recorded.get('bug_id', 'its bug')}; pass --trust if you "
+                          "trust where it came from (and prefer --backend docker)")
+    options = FixOptions(**{**original["options"], "apply": False, **({"backend": backend} if backend else {})})
     script = replay_script(read_trajectory(run_dir / "trajectory.jsonl"))
     model = ScriptedModel(script, name=f"replay:{original.get('model', '?')}")
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from repair.containers.secrets_filter import redact
 from repair.errors import RepairError
 
 RESULTS_FILE = "results.jsonl"
@@ -48,7 +49,8 @@ class ResultsLog:
         return records
 
     def append(self, record: dict[str, Any]) -> None:
-        line = (json.dumps(record, sort_keys=True) + "\n").encode("utf-8")
+        # A record quotes a worker's log and a test's output: no secret's value is written.
+        line = (redact(json.dumps(record, sort_keys=True)) + "\n").encode("utf-8")
         with self._locked("ab") as handle:
             handle.write(line)
             handle.flush()

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from repair.containers.secrets_filter import redact
 from repair.errors import RepairError
 from repair.models.base import Message, Model, ModelReply
 from repair.models.reply_format import reply_to_dict
@@ -45,8 +46,9 @@ class TrajectoryWriter:
         path.write_text("")
 
     def write(self, step: Step) -> None:
+        # A test's output may echo the environment: no secret's value is written, even for a moment.
         with self.path.open("a", encoding="utf-8") as out:
-            out.write(step.to_json() + "\n")
+            out.write(redact(step.to_json()) + "\n")
 
 
 def read_trajectory(path: Path) -> list[Step]:

@@ -99,6 +99,8 @@ class Batches:
     b: Path
     before_kill: str  # B's results.jsonl when it was killed
     resumed: subprocess.CompletedProcess[str]
+    a_tmp: Path  # A's temporary folder (TMPDIR), where its workspaces went
+    a_marker: str  # an environment variable every process of A inherited
 
 
 def kill_after_first_result(args: list[str], out: Path, deadline: float) -> None:
@@ -133,8 +135,10 @@ def batches(tmp_path_factory: pytest.TempPathFactory) -> Batches:
     deadline = time.monotonic() + BATCH_SECONDS
     # A bug that hangs is cut by the batch's own limit, well before the fixture's deadline.
     common = ["batch", "--dataset", "demo", "--bugs", ",".join(SMALL), "--model", "offline", "--max-seconds", "120"]
+    a_tmp, marker = tmp_path_factory.mktemp("batch-a-tmp"), f"repair-batch-{os.getpid()}-{time.time_ns()}"
     reference = subprocess.Popen(cli(*common, "--workers", "2", "--out", str(a)), stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, text=True)
+                                 stderr=subprocess.PIPE, text=True,
+                                 env={**os.environ, "TMPDIR": str(a_tmp), "REPAIR_TEST_BATCH_MARK": marker})
     try:
         b_args = cli(*common, "--workers", "1", "--out", str(b), "--no-overfitting-check")
         kill_after_first_result(b_args, b, deadline)
@@ -146,7 +150,28 @@ def batches(tmp_path_factory: pytest.TempPathFactory) -> Batches:
             reference.kill()
             reference.wait()
     assert reference.returncode == 0, out + err
-    return Batches(a, b, before, resumed)
+    return Batches(a, b, before, resumed, a_tmp, marker)
+
+
+def processes_with(marker: str) -> list[str]:
+    """The live processes whose environment holds `marker` (what `ps e` shows), as `pid command`."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            environ = Path(f"/proc/{entry}/environ").read_bytes()
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if marker.encode() in environ:
+            found.append(f"{entry} {cmdline}")
+    return found
+
+
+def test_a_batch_leaves_no_process_and_no_workspace_behind(batches: Batches) -> None:
+    assert processes_with(batches.a_marker) == []
+    assert sorted(p.name for p in batches.a_tmp.iterdir()) == [], "workspaces left in the temporary folder"
 
 
 def test_batch_finishes_with_reports_and_labelled_patches(batches: Batches) -> None:

@@ -20,6 +20,7 @@ from repair.batch.progress import BatchProgress
 from repair.batch.signals import exit_on_signal
 from repair.bug_selection import select_bugs
 from repair.checkout import BACKENDS
+from repair.containers.secrets_filter import scrub_secrets
 from repair.datasets.registry import DatasetOptions, open_dataset
 from repair.errors import RepairError
 from repair.fix_run import FixOptions
@@ -75,6 +76,7 @@ def _run_locked(options: BatchOptions, out: Path, console: Console, selected: li
             console.line()  # rich ends its last frame with a newline only on a terminal
     records = [r for r in log.load().values() if r["bug"] in set(selected)]
     write_summary(out)
+    scrub_secrets(out)
     return BatchOutcome(out, records, skipped)
 
 

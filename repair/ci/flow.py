@@ -81,7 +81,7 @@ def _repair_and_propose(run: CiRun) -> CiOutcome:
     """Steps 3 to 6; the token is out of the environment, and only `run.client` and `run.env` hold it."""
     run.say(f"reproducing the failure: {run.test_cmd}")
     with hidden_env(MODEL_KEY_VARS):
-        checked = reproduce(run.root, run.test_cmd)
+        checked = reproduce(run.root, run.test_cmd, run.options.backend)
     try:
         return _repair_reproduced(run, checked)
     finally:
@@ -101,7 +101,8 @@ def _repair_reproduced(run: CiRun, checked: CheckedOutBug) -> CiOutcome:
     run.say(f"{len(bug.failing_tests)} failing test(s): {', '.join(bug.failing_tests[:5])}; running the agent "
             f"({model.name}, at most {options.max_minutes:g} min)")
     fix_options = FixOptions(bug_id=f"local:{root}", model=options.model, base_url=options.base_url,
-                             max_seconds=options.max_minutes * 60, runs_dir=str(out / "runs"), test_cmd=test_cmd)
+                             max_seconds=options.max_minutes * 60, runs_dir=str(out / "runs"), test_cmd=test_cmd,
+                             backend=options.backend)
     with hidden_env(MODEL_KEY_VARS):
         fixed = run_fix(fix_options, model=model, run_dir=out / "runs" / run_id, checked=checked)
     summary = fixed.summary
@@ -183,12 +184,12 @@ def preflight(options: CiOptions, root: Path, env: Mapping[str, str]) -> GitHubC
     return client
 
 
-def reproduce(root: Path, test_cmd: str) -> CheckedOutBug:
+def reproduce(root: Path, test_cmd: str, backend: str = "local") -> CheckedOutBug:
     """Run the tests once in a workspace copy of `root`: the bug with its failing tests and the report.
 
     The caller closes the workspace; the agent works in it afterwards.
     """
-    return check_out(f"local:{root}", DatasetOptions(test_cmd=test_cmd))
+    return check_out(f"local:{root}", DatasetOptions(test_cmd=test_cmd), backend=backend)
 
 
 def judge_baseline(baseline: TestReport, test_cmd: str, ci_failed: bool, out: Path) -> CiOutcome | None:

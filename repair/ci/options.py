@@ -21,6 +21,7 @@ class CiOptions:
     base: str | None = None  # the PR's base branch; default: the branch whose run failed
     remote: str = "origin"
     out_dir: Path | None = None  # default: <repo>/repair-ci
+    backend: str = "local"  # where the repository's tests run: local or docker
 
     @property
     def pushes(self) -> bool:

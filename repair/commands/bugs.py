@@ -10,6 +10,7 @@ from rich.text import Text
 
 from repair.checkout import check_out
 from repair.cli_app import (
+    BackendOption,
     BugArgument,
     BugOption,
     QuixBugsRootOption,
@@ -97,10 +98,11 @@ def test(
     repo: Path | None = RepoOption,
     test_cmd: str | None = TestCmdOption,
     quixbugs_root: str | None = QuixBugsRootOption,
+    backend: str = BackendOption,
 ) -> None:
     """Run a bug's tests on its buggy version and show which fail."""
     checked = check_out(bug_id_from(bug, repo, bug_option), DatasetOptions(quixbugs_root, test_cmd),
-                        discover_failing=False)
+                        backend=backend, discover_failing=False)
     try:
         report = checked.runner.run()
         print_report(report, f"tests of {checked.bug.id}")
@@ -133,10 +135,11 @@ def validate(
     repo: Path | None = RepoOption,
     test_cmd: str | None = TestCmdOption,
     quixbugs_root: str | None = QuixBugsRootOption,
+    backend: str = BackendOption,
 ) -> None:
     """Apply a patch in a workspace and judge it: plausible or not (the original checkout is untouched)."""
     parsed = read_patch_file(patch)  # bad input fails now, before any checkout or test run
-    checked = check_out(bug_id_from(bug, repo, bug_option), DatasetOptions(quixbugs_root, test_cmd))
+    checked = check_out(bug_id_from(bug, repo, bug_option), DatasetOptions(quixbugs_root, test_cmd), backend=backend)
     try:
         validator = PatchValidator(checked.workspace, checked.bug, checked.runner, baseline=checked.baseline)
         result = validator.validate(parsed)

@@ -8,7 +8,7 @@ import typer
 from rich.text import Text
 
 from repair.ci import CiOptions, run_ci
-from repair.cli_app import TestCmdOption, command, console
+from repair.cli_app import BackendOption, TestCmdOption, command, console
 
 
 @command("ci")
@@ -27,9 +27,11 @@ def ci(
     repo: Path = typer.Option(Path("."), "--repo", help="The checked-out repository."),
     out_dir: Path | None = typer.Option(None, "--out", help="Where patch.diff, report.md and result.json go "
                                         "(default: <repo>/repair-ci)."),
+    backend: str = BackendOption,
 ) -> None:
     """Repair the failing tests of this checkout and propose the patch on a repair/<run-id> branch and PR."""
-    options = CiOptions(repo, test_cmd, model, base_url, max_minutes, dry_run, open_pr, base, remote, out_dir)
+    options = CiOptions(repo, test_cmd, model, base_url, max_minutes, dry_run, open_pr, base, remote, out_dir,
+                        backend)
     outcome = run_ci(options, say=lambda line: console.print(line, highlight=False, markup=False, soft_wrap=True))
     if outcome.patch:
         console.print(outcome.patch, highlight=False, markup=False, soft_wrap=True)

@@ -155,11 +155,17 @@ def fix(
 
 
 @command("replay")
-def replay_command(run_dir: Path = typer.Argument(..., help="A run directory (runs/<bug>/<ts>/).")) -> None:
+def replay_command(
+    run_dir: Path = typer.Argument(..., help="A run directory (runs/<bug>/<ts>/)."),
+    trust: bool = typer.Option(False, "--trust", help="Replay a run folder this machine did not write: it runs "
+                               "the folder's test command and patches, so only for folders you trust."),
+    backend: str | None = typer.Option(None, "--backend", help="Workspace backend: local or docker "
+                                       "(default: the run's own)."),
+) -> None:
     """Rerun a recorded run with its recorded model replies and check the result is the same."""
     progress = LiveProgress(console)
     try:
-        outcome = replay(run_dir, observer=progress)
+        outcome = replay(run_dir, observer=progress, trust=trust, backend=backend)
     finally:
         progress.close()
     print_outcome(outcome.replay)

@@ -11,6 +11,7 @@ from rich.text import Text
 
 from repair.checkout import check_out
 from repair.cli_app import (
+    BackendOption,
     BugArgument,
     BugOption,
     QuixBugsRootOption,
@@ -37,11 +38,12 @@ def localize(
     repo: Path | None = RepoOption,
     test_cmd: str | None = TestCmdOption,
     quixbugs_root: str | None = QuixBugsRootOption,
+    backend: str = BackendOption,
 ) -> None:
     """Run the tests with per-test coverage and rank the lines most likely to hold the fault."""
     localizer = FaultLocalizer(formula=formula, perfect=perfect_fl, use_coverage=not no_coverage)
     checked = check_out(bug_id_from(bug, repo, bug_option), DatasetOptions(quixbugs_root, test_cmd),
-                        discover_failing=False)
+                        backend=backend, discover_failing=False)
     try:
         ranked = localizer.localize(checked.bug, checked.workspace, checked.runner)
     finally:
