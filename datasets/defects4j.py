@@ -4,19 +4,30 @@ Every call goes through the bug's `Workspace`, so the same code drives a `defect
 host's PATH (`--backend local`) and one inside the image built from containers/defects4j
 (`--backend docker`). Defects4J has no timeouts of its own; `Workspace.run` enforces one on
 every call. Its tests assume the Los Angeles time zone, so TZ is always set.
+
+Nothing from the future reaches the workspace: a Defects4J checkout's git history holds the fixed
+version (tags `D4J_<P>_<N>_FIXED_VERSION`, `..._POST_FIX_COMPILABLE`) and its
+`defects4j.build.properties` names the classes the fix modified. The workspace gets the buggy tree
+without `.git`, and a properties file with only what `defects4j compile/test/export` read (project,
+bug number, source folders, excluded tests; `d4j.classes.modified` empty, which its sanity check
+only wants set). The trigger tests, the bug's input, are exported before that.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+
+from unidiff import PatchSet
 
 from repair.containers.process import CommandResult
 from repair.containers.workspace import SCRATCH_DIR, Workspace, adopt_checkout
-from repair.datasets.bug import Bug
+from repair.datasets.bug import DEFAULT_TEST_PATTERNS, Bug, Location
 from repair.errors import DatasetUnavailableError, UnknownBugError
 from repair.runners import register_command_runner
 from repair.runners.base import TestSetup, failed_build
@@ -27,8 +38,19 @@ D4J_ENV = {"TZ": "America/Los_Angeles"}
 CHECKOUT_DIR = f"{SCRATCH_DIR}/d4j-checkout"
 FAILING_TESTS_FILE = "failing_tests"
 ALL_TESTS_FILE = "all_tests"
-# What `defects4j compile/test` leave in the checkout; never part of a patch.
-GENERATED = ("failing_tests", "all_tests", "build/", "target/", ".classes_instrumented/", "cobertura.ser")
+LAYOUT_FILE = f"{SCRATCH_DIR}/defects4j-layout.json"
+PROPERTIES_FILE = "defects4j.build.properties"
+CONFIG_FILE = ".defects4j.config"
+# What `defects4j compile/test/export` leave in the checkout; never part of a patch.
+GENERATED = ("failing_tests", "all_tests", "build/", "target/", ".classes_instrumented/", "cobertura.ser",
+             ".export.*")
+# Properties that `defects4j compile/test/export` need and that say nothing about the fix.
+KEPT_PROPERTIES = ("d4j.project.id", "d4j.bug.id", "d4j.dir.src.classes", "d4j.dir.src.tests", "d4j.tests.exclude")
+# Defects4J's own files and the build files: a patch must not change how the tests are built or run.
+FRAMEWORK_FILES = (CONFIG_FILE, PROPERTIES_FILE, "build.xml", "build.xml.bak", "maven-build.xml", "*.properties")
+# `defects4j export` properties the checkout records (Bug.meta and LAYOUT_FILE).
+LAYOUT_EXPORTS = {"bin_classes": "dir.bin.classes", "bin_tests": "dir.bin.tests",
+                  "compile_classpath": "cp.compile", "test_classpath": "cp.test", "test_classes": "tests.all"}
 SETUP_HINT = (
     "Defects4J is not available: install it (https://github.com/rjust/defects4j#setting-up-defects4j) so that "
     "`defects4j` is on PATH, or build the image with "
@@ -44,6 +66,7 @@ PROJECTS = {
 TIMEOUTS = {"checkout": 1800.0, "compile": 900.0, "test": 1800.0, "export": 600.0, "bids": 120.0}
 _ID = re.compile(r"^(?:defects4j:)?([A-Za-z]+)-(\d+)$")
 _ALL_TESTS_LINE = re.compile(r"^\s*([\w$]+)\(([\w.$]+)\)\s*$")
+_HUNK = re.compile(r"^@@ -(\S+) \+(\S+) @@(.*)$", re.S)
 
 
 def parse_bug_id(bug_id: str) -> tuple[str, int]:
@@ -138,9 +161,10 @@ class Defects4JCli:
             args.append("-r")
         return self.call(args, timeout)
 
-    def export(self, prop: str) -> str:
+    def export(self, prop: str, cwd: str | None = None) -> str:
         """The value of a property (`dir.src.classes`, `tests.trigger`, ...); stdout has only the value."""
-        return self._ok(self.call(["export", "-p", prop], TIMEOUTS["export"]), f"export -p {prop}").stdout.strip()
+        return self._ok(self.call(["export", "-p", prop], TIMEOUTS["export"], cwd=cwd),
+                        f"export -p {prop}").stdout.strip()
 
     @staticmethod
     def _ok(result: CommandResult, what: str) -> CommandResult:
@@ -223,41 +247,81 @@ class Defects4JDataset:
 
     def get(self, bug_id: str) -> Bug:
         project, number = parse_bug_id(bug_id)
-        return Bug(
+        # All developer tests, not `defects4j test -r`: its "relevant tests" are those that load a class
+        # the fix modified, which is knowledge of the fix.
+        bug = Bug(
             id=f"defects4j:{project}-{number}",
             dataset=self.name,
             language="java",
-            test_setup=TestSetup("command", command="defects4j test -r", total_timeout=TIMEOUTS["test"]),
+            test_setup=TestSetup("command", command="defects4j test", total_timeout=TIMEOUTS["test"]),
+            test_patterns=(*DEFAULT_TEST_PATTERNS, *FRAMEWORK_FILES),
             meta={"project": project, "bug_number": number, "docker_image": self.image},
         )
+        truth = human_fix(project, number)
+        if truth is not None:  # held in memory for reports and --perfect-fl; never written to a workspace
+            bug.fix_patch, bug.buggy_locations = truth
+        return bug
 
     def checkout(self, bug: Bug, workspace: Workspace) -> None:
-        """Check out `Nb`, adopt it as the workspace's base, and fill in what `export` knows.
+        """Check out `Nb` without its history or the fix's facts, adopt it as the workspace's base, and
+        record where its build puts things (`bug.meta`: src_dir, test_dir, bin_classes, bin_tests,
+        compile_classpath, test_classpath, test_classes, test_env).
 
-        The trigger tests become `bug.failing_tests` (the Bug object is updated in place,
-        because Defects4J only tells them once a checkout exists).
+        The trigger tests become `bug.failing_tests` (the Bug object is updated in place, because
+        Defects4J only tells them once a checkout exists).
         """
         cli = Defects4JCli(workspace)
         if not cli.available():
             raise DatasetUnavailableError(SETUP_HINT)
         project, number = bug.meta["project"], bug.meta["bug_number"]
         workspace.run(["rm", "-rf", CHECKOUT_DIR], timeout=120)
-        cli.checkout(project, number, f"{workspace.path}/{CHECKOUT_DIR}")
-        adopt_checkout(workspace, CHECKOUT_DIR)
-        workspace.run(["rm", "-rf", CHECKOUT_DIR], timeout=300)
+        try:
+            cli.checkout(project, number, f"{workspace.path}/{CHECKOUT_DIR}")
+            triggers = [line.strip() for line in cli.export("tests.trigger", cwd=CHECKOUT_DIR).splitlines()
+                        if line.strip()]
+            properties = f"{CHECKOUT_DIR}/{PROPERTIES_FILE}"
+            kept = without_fix_facts(workspace.read_file(properties))
+            workspace.write_file(properties, kept)
+            adopt_checkout(workspace, CHECKOUT_DIR)
+        finally:
+            workspace.run(["rm", "-rf", CHECKOUT_DIR], timeout=300)
         exclude_from_diffs(workspace, GENERATED)
-        src, tests = cli.export("dir.src.classes"), cli.export("dir.src.tests")
-        triggers = [line.strip() for line in cli.export("tests.trigger").splitlines() if line.strip()]
-        modified = [line.strip() for line in cli.export("classes.modified").splitlines() if line.strip()]
+        facts = read_layout(workspace, cli)
         bug.failing_tests = triggers
-        bug.program_files = [f"{src}/{cls.split('$')[0].replace('.', '/')}.java" for cls in modified]
-        bug.test_patterns = (*bug.test_patterns, f"{tests}/*")
-        bug.meta.update(src_dir=src, test_dir=tests, classes_modified=modified,
-                        test_classpath=cli.export("cp.test"),
-                        # where `defects4j compile` puts classes and what its tests run with: a validator
-                        # that compiles only a candidate's files needs them (fast_validation)
-                        bin_classes=cli.export("dir.bin.classes"), bin_tests=cli.export("dir.bin.tests"),
-                        test_env=dict(D4J_ENV))
+        bug.test_patterns = (*bug.test_patterns, f"{facts['test_dir']}/*")
+        bug.meta.update(facts, test_env=dict(D4J_ENV))
+
+
+def without_fix_facts(properties: str) -> str:
+    """A `defects4j.build.properties` with only KEPT_PROPERTIES, and `d4j.classes.modified` set empty."""
+    lines = ["#Written by repair: Defects4J's properties without the facts that come from the fix"]
+    for line in properties.splitlines():
+        key = line.split("=", 1)[0].strip()
+        if key in KEPT_PROPERTIES:
+            lines.append(line)
+    lines.append("d4j.classes.modified=")
+    return "\n".join(lines) + "\n"
+
+
+def read_layout(workspace: Workspace, cli: Defects4JCli | None = None) -> dict[str, str]:
+    """Source and class folders, classpaths and test classes of the checkout, from `defects4j export`
+    once and from LAYOUT_FILE after that. `cp.test` compiles the project (Defects4J's target depends on it)."""
+    if workspace.exists(LAYOUT_FILE):
+        try:
+            cached = json.loads(workspace.read_file(LAYOUT_FILE))
+            if isinstance(cached, dict) and all(isinstance(cached.get(k), str) for k in LAYOUT_EXPORTS):
+                return cached
+        except ValueError:
+            pass  # written by a run that was killed: export again
+    cli = cli or Defects4JCli(workspace)
+    properties = dict(line.split("=", 1) for line in workspace.read_file(PROPERTIES_FILE).splitlines()
+                      if "=" in line and not line.startswith("#"))
+    facts = {"src_dir": properties.get("d4j.dir.src.classes", "").strip(),
+             "test_dir": properties.get("d4j.dir.src.tests", "").strip()}
+    for key, prop in LAYOUT_EXPORTS.items():
+        facts[key] = cli.export(prop)
+    workspace.write_file(LAYOUT_FILE, json.dumps(facts, indent=1))
+    return facts
 
 
 def exclude_from_diffs(workspace: Workspace, patterns: Sequence[str]) -> None:
@@ -273,3 +337,66 @@ def exclude_from_diffs(workspace: Workspace, patterns: Sequence[str]) -> None:
 def host_has_defects4j() -> bool:
     """Whether `defects4j` is on this machine's PATH."""
     return shutil.which("defects4j") is not None
+
+
+def framework_dir() -> Path | None:
+    """The `framework/` folder of the `defects4j` on PATH (framework/bin/defects4j), or None."""
+    found = shutil.which("defects4j")
+    if found is None:
+        return None
+    framework = Path(found).resolve().parent.parent
+    return framework if (framework / "projects").is_dir() else None
+
+
+def human_fix(project: str, number: int, framework: Path | None = None) -> tuple[str, list[Location]] | None:
+    """The developer's fix (buggy → fixed) and the buggy lines it touches, from the framework's
+    `projects/<P>/patches/<N>.src.patch` on this host; None when that file is not here.
+
+    Ground truth for evaluation (reports, benchmarks, tests): it never enters a workspace.
+    """
+    framework = framework or framework_dir()
+    patch = framework / "projects" / project / "patches" / f"{number}.src.patch" if framework else None
+    if patch is None or not patch.is_file():
+        return None
+    text = patch.read_text(encoding="utf-8", errors="replace")
+    return reverse_diff(text), changed_lines(text)
+
+
+def reverse_diff(diff: str) -> str:
+    """A unified diff the other way round (Defects4J's patches turn the fixed version into the buggy one)."""
+    out = []
+    for line in diff.splitlines(keepends=True):
+        header = _HUNK.match(line)
+        if header:
+            out.append(f"@@ -{header.group(2)} +{header.group(1)} @@{header.group(3)}")
+        elif line.startswith(("+++", "---")):
+            out.append(line)
+        elif line.startswith("+"):
+            out.append("-" + line[1:])
+        elif line.startswith("-"):
+            out.append("+" + line[1:])
+        else:
+            out.append(line)
+    return "".join(out)
+
+
+def changed_lines(fixed_to_buggy: str) -> list[Location]:
+    """Lines of the buggy files that a fixed → buggy diff adds; where it only removes (the fix inserts
+    code), the buggy lines on either side of the insertion point."""
+    locations: list[Location] = []
+    for patched in PatchSet(fixed_to_buggy):
+        path = patched.path
+        for hunk in patched:
+            lines = list(hunk)
+            for i, line in enumerate(lines):
+                if line.is_added and line.target_line_no:
+                    locations.append(Location(path, line.target_line_no))
+                elif line.is_removed and (i == 0 or not lines[i - 1].is_removed):
+                    block = lines[i:]
+                    end = next((j for j, later in enumerate(block) if not later.is_removed), len(block))
+                    if any(later.is_added for later in block[end:end + 1]):
+                        continue  # a replacement: its added lines are the location
+                    before = next((x.target_line_no for x in reversed(lines[:i]) if x.target_line_no), None)
+                    after = next((x.target_line_no for x in block[end:] if x.target_line_no), None)
+                    locations.extend(Location(path, n) for n in (before, after) if n)
+    return sorted(set(locations), key=lambda loc: (loc.file, loc.line))

@@ -9,10 +9,11 @@ from repair.containers.workspace import SCRATCH_DIR, Workspace
 from repair.datasets.bug import Bug
 from repair.errors import FaultLocalizationError
 from repair.fault_localization.java_coverage import collect_java
+from repair.fault_localization.java_layout import coverage_layout
 from repair.fault_localization.matrix import CoverageMatrix
 from repair.fault_localization.python_coverage import collect_python
 from repair.fault_localization.sources import SourceIndex
-from repair.runners import JUnit4Runner, PytestRunner, TestRunner
+from repair.runners import PytestRunner, TestRunner
 
 CACHE_DIR = f"{SCRATCH_DIR}/fl-cache"
 CACHE_VERSION = 1
@@ -35,10 +36,19 @@ def collect_coverage(bug: Bug, workspace: Workspace, runner: TestRunner, sources
             pass  # a cache from a crashed run is recomputed
     if isinstance(runner, PytestRunner):
         matrix = collect_python(runner, workspace, sources)
-    elif isinstance(runner, JUnit4Runner):
-        matrix = collect_java(runner, workspace, sources)
+    elif bug.language == "java":
+        setup = bug.test_setup
+        layout = coverage_layout(bug, workspace, runner, setup.total_timeout)
+        matrix = collect_java(layout, workspace, sources, setup.per_test_timeout, setup.total_timeout)
     else:
         raise FaultLocalizationError(
-            f"per-test coverage is collected for pytest and javac+JUnit 4 runs, not {bug.test_setup.framework}")
+            "per-test coverage is collected for pytest and Java runs (javac + JUnit 4, Defects4J, Maven, Gradle), "
+            f"not for {setup_name(bug)}")
     workspace.write_file(path, json.dumps(matrix.to_dict()))
     return matrix
+
+
+def setup_name(bug: Bug) -> str:
+    """How the bug's tests run, in a few words (for messages)."""
+    setup = bug.test_setup
+    return f"`{setup.command}`" if setup.command else f"{setup.framework} ({bug.language})"

@@ -53,7 +53,8 @@ class FaultLocalizer:
         self.perfect = perfect
         self.use_coverage = use_coverage
         self.use_stack = use_stack
-        self.weights = {formula: 1.0, "stack": DEFAULT_STACK_WEIGHT, "perfect": 1.0, **(weights or {})}
+        self.weights = {formula: 1.0, "stack": DEFAULT_STACK_WEIGHT, "perfect": 1.0, "executed": 1.0,
+                        **(weights or {})}
         if "coverage" in self.weights:  # an alias for whichever formula is in use
             self.weights[formula] = self.weights.pop("coverage")
         self.notes: list[str] = []
@@ -75,7 +76,7 @@ class FaultLocalizer:
             try:
                 self.matrix = collect_coverage(bug, workspace, runner, sources)
             except FaultLocalizationError as exc:
-                self.notes.append(f"no coverage: {exc}")
+                self.notes.append(str(exc) if str(exc).startswith("no coverage") else f"no coverage: {exc}")
             if self.matrix is not None:
                 self.notes.append(f"coverage of {len(self.matrix.tests)} tests ({self.matrix.tool}), "
                                   f"{len(self.matrix.failing)} failing")
@@ -88,7 +89,27 @@ class FaultLocalizer:
         if self.use_stack:
             signals["stack"] = stack_scores(self._failing_traces(bug, workspace, runner, baseline), sources.resolve)
             self.notes.append(f"stack traces: {len(signals['stack'])} project lines")
-        return self._suspicious(signals, sources)
+        suspects = self._suspicious(signals, sources)
+        if not suspects and self.matrix is not None:
+            suspects = self._executed_by_failing(sources)
+        return suspects
+
+    def _executed_by_failing(self, sources: SourceIndex) -> list[Suspicious]:
+        """The fallback when no signal found anything: the lines the failing tests executed, those that
+        more failing tests executed first."""
+        assert self.matrix is not None
+        counts: dict[Line, int] = {}
+        ranked = set(sources.files)
+        for test in self.matrix.failing:
+            for line in test.lines:
+                if line[0] in ranked:
+                    counts[line] = counts.get(line, 0) + 1
+        failing = max(1, len(self.matrix.failing))
+        self.notes.append("FL found nothing: falling back to the statements the failing tests executed "
+                          f"({len(counts)} lines)" if counts else
+                          "FL found nothing, and the failing tests executed no line of the program")
+        executed = {line: n / failing for line, n in counts.items()}
+        return self._suspicious({"executed": executed}, sources)
 
     def _failing_traces(self, bug: Bug, workspace: Workspace, runner: TestRunner | None,
                         baseline: TestReport | None) -> list[str]:

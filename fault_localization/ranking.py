@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from repair.fault_localization.matrix import Line
 
 # Signals whose scores already lie in [0, 1]; the others (DStar, Op2) are scaled by their maximum.
-BOUNDED_SIGNALS = frozenset({"ochiai", "tarantula", "stack", "perfect"})
+BOUNDED_SIGNALS = frozenset({"ochiai", "tarantula", "stack", "perfect", "executed"})
 
 
 def normalise(name: str, scores: Mapping[Line, float]) -> dict[Line, float]:

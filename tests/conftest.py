@@ -52,3 +52,47 @@ def quixbugs_root(quixbugs_tarball: Path) -> Path:
     from repair.datasets.quixbugs import locate_quixbugs
 
     return locate_quixbugs(quixbugs_tarball)
+
+
+# -- the local Defects4J (built from ../shared/benchmarks by defects4j-local.sh) -----------------------
+D4J_PERL_MODULES = ("DBI", "DBD::CSV", "JSON", "JSON::Parse", "String::Interpolate", "URI")
+
+
+
+@pytest.fixture(scope="session")
+def defects4j_on_path() -> Iterator[Path]:
+    """A working `defects4j` on PATH (with TZ set as Defects4J's tests want); its framework folder.
+
+    Uses the one on PATH, else builds one from the shared benchmarks into the cache (once). Skips only
+    when neither exists; a build that fails is a test failure, not a skip.
+    """
+    import shutil
+    import subprocess
+
+    from repair.datasets.defects4j import framework_dir
+
+    saved = {k: os.environ.get(k) for k in ("PATH", "TZ")}
+    if shutil.which("defects4j") is None:
+        script = benchmarks_dir() / "defects4j-local.sh"
+        if not script.is_file():
+            pytest.skip(f"no defects4j on PATH and no {script} (set REPAIR_BENCHMARKS_DIR to the folder that holds it)")
+        missing = [m for m in D4J_PERL_MODULES
+                   if subprocess.run(["perl", f"-M{m}", "-e", "1"], capture_output=True, timeout=60).returncode]
+        assert shutil.which("ant") and not missing, (
+            f"building Defects4J needs ant and the perl modules {', '.join(missing)}: see the header of {script}")
+        cache = Path(os.environ.get("REPAIR_CACHE_DIR", Path.home() / ".cache" / "repair")) / "defects4j-local"
+        if not (cache / "framework" / "bin" / "defects4j").is_file():
+            shutil.rmtree(cache, ignore_errors=True)
+            built = subprocess.run(["bash", str(script), str(cache)], capture_output=True, text=True, timeout=900)
+            assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-2000:]
+        bins = [str(cache / "shim"), str(cache / "framework" / "bin"), os.environ["PATH"]]
+        os.environ["PATH"] = os.pathsep.join(bins)
+    os.environ["TZ"] = "America/Los_Angeles"
+    framework = framework_dir()
+    assert framework is not None, "defects4j is on PATH but its framework/projects folder is not beside it"
+    yield framework
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value

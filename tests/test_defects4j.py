@@ -1,10 +1,10 @@
-"""The Defects4J adapter against recorded CLI outputs.
+"""The Defects4J adapter on real bugs, through the real `defects4j` (built from ../shared/benchmarks).
 
-The real Defects4J cannot be installed offline here (init.sh clones every project and downloads
-its build tools), so a fake `defects4j` (tests/fixtures/defects4j/bin) that replays outputs
-recorded from the real framework for Closure-14 and Lang-1 is put first on PATH. The
-`failing_tests` files are verbatim copies of the public repository's trigger_tests metadata.
-Everything else is real: LocalWorkspace with git, the runner, the validator and the CLI.
+One checkout per bug and module (Cli-1: an assertion failure with no project frame, so only coverage
+can localize it; Codec-17: a NullPointerException inside the buggy method). The human patches come from
+the framework's `projects/<P>/patches/<N>.src.patch`, read here, by the test, never by the product.
+The recorded `failing_tests` files of Closure-14 and Lang-1 (projects not installed here) still check
+the parser on traces of other projects.
 """
 
 from __future__ import annotations
@@ -13,14 +13,18 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from repair.checkout import check_out
+from repair.checkout import CheckedOutBug, check_out
 from repair.datasets import defects4j
+from repair.datasets.bug import Location
 from repair.datasets.registry import resolve_bug
 from repair.errors import DatasetUnavailableError, UnknownBugError
+from repair.fault_localization import FaultLocalizer
+from repair.fix_run import FixOptions, run_fix
 from repair.validation import PatchValidator
 
 FIXTURES = Path(__file__).parent / "fixtures" / "defects4j"
@@ -30,22 +34,31 @@ CLOSURE_TRIGGERS = [
     "com.google.javascript.jscomp.ControlFlowAnalysisTest::testDeepNestedBreakwithFinally",
 ]
 LANG_TRIGGER = "org.apache.commons.lang3.math.NumberUtilsTest::TestLang747"
+CLI1_TRIGGER = "org.apache.commons.cli.bug.BugCLI13Test::testCLI13"
+CODEC17_TRIGGER = "org.apache.commons.codec.binary.StringUtilsTest::testNewStringNullInput_CODEC229"
+FL_TOP = 10  # the human patch's line must be among this many suspicious lines
 
 
-@pytest.fixture
-def fake_d4j(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The replaying `defects4j` first on PATH; returns the log of its calls."""
-    log = tmp_path / "d4j-calls.jsonl"
-    monkeypatch.setenv("PATH", f"{FIXTURES / 'bin'}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("FAKE_D4J_LOG", str(log))
-    monkeypatch.setenv("REPAIR_CACHE_DIR", str(tmp_path / "cache"))
-    return log
+def human_patch(framework: Path, project: str, number: int) -> str:
+    """Defects4J's patch for the bug (it turns the fixed version into the buggy one)."""
+    return (framework / "projects" / project / "patches" / f"{number}.src.patch").read_text()
 
 
-def calls(log: Path) -> list[dict[str, object]]:
-    return [json.loads(line) for line in log.read_text().splitlines()]
+@pytest.fixture(scope="module")
+def cli1(defects4j_on_path: Path) -> Iterator[CheckedOutBug]:
+    checked = check_out("defects4j:Cli-1", discover_failing=False)
+    yield checked
+    checked.close()
 
 
+@pytest.fixture(scope="module")
+def codec17(defects4j_on_path: Path) -> Iterator[CheckedOutBug]:
+    checked = check_out("Codec-17", discover_failing=False)
+    yield checked
+    checked.close()
+
+
+# -- parsing and ids (no Defects4J needed) -----------------------------------------------------------
 def test_parses_the_recorded_failing_tests_files() -> None:
     closure = defects4j.parse_failing_tests((FIXTURES / "Closure-14" / "failing_tests").read_text())
     assert [e.test_id for e in closure] == CLOSURE_TRIGGERS
@@ -69,84 +82,144 @@ def test_bug_ids_long_and_short_forms() -> None:
         resolve_bug("defects4j:Nope-1")
 
 
-def test_checkout_issues_the_defects4j_commands_and_fills_the_bug(fake_d4j: Path) -> None:
-    checked = check_out("Closure-14", discover_failing=False)
-    try:
-        bug, ws = checked.bug, checked.workspace
-        assert bug.failing_tests == CLOSURE_TRIGGERS
-        assert bug.program_files == ["src/com/google/javascript/jscomp/ControlFlowAnalysis.java"]
-        assert bug.meta["src_dir"] == "src" and bug.meta["test_dir"] == "test"
-        assert bug.meta["test_classpath"].startswith(f"{ws.path}/build/classes:")
-        assert (bug.meta["bin_classes"], bug.meta["bin_tests"]) == ("build/classes", "build/test")
-        assert bug.meta["test_env"] == {"TZ": "America/Los_Angeles"}
-        assert bug.is_test_path("test/com/google/javascript/jscomp/ControlFlowAnalysisTest.java")
-        assert ws.exists(".defects4j.config") and not ws.exists(defects4j.CHECKOUT_DIR)
-        assert ws.diff() == ""
-        log = calls(fake_d4j)
-        assert log[0]["argv"] == ["checkout", "-p", "Closure", "-v", "14b", "-w",
-                                  f"{ws.path}/{defects4j.CHECKOUT_DIR}"]
-        assert [c["argv"] for c in log[1:]] == [
-            ["export", "-p", p] for p in
-            ("dir.src.classes", "dir.src.tests", "tests.trigger", "classes.modified", "cp.test", "dir.bin.classes",
-             "dir.bin.tests")]
-        assert {c["tz"] for c in log} == {"America/Los_Angeles"}
-        assert all(c["cwd"] == ws.path for c in log[1:])
-    finally:
-        checked.close()
+def test_human_patch_lines_and_reversal() -> None:
+    fixed_to_buggy = (
+        "--- a/src/A.java\n+++ b/src/A.java\n"
+        "@@ -1,4 +1,4 @@\n a\n-fixed\n+buggy\n b\n c\n"
+        "@@ -10,4 +10,3 @@\n x\n y\n-inserted by the fix\n z\n"
+    )
+    assert defects4j.changed_lines(fixed_to_buggy) == [
+        Location("src/A.java", 2), Location("src/A.java", 11), Location("src/A.java", 12)]
+    fix = defects4j.reverse_diff(fixed_to_buggy)
+    assert "@@ -1,4 +1,4 @@\n a\n+fixed\n-buggy\n" in fix and "@@ -10,3 +10,4 @@" in fix
 
 
-def test_runner_reports_recorded_failures_and_single_tests(fake_d4j: Path) -> None:
-    checked = check_out("defects4j:Closure-14", discover_failing=False)
-    try:
-        full = checked.runner.run()
-        assert full.build_ok and sorted(full.failing) == sorted(CLOSURE_TRIGGERS)
-        assert "CheckMissingReturnTest.java:195" in full.results[CLOSURE_TRIGGERS[0]].trace
-        one = checked.runner.run(tests=[CLOSURE_TRIGGERS[1]])
-        assert one.failing == [CLOSURE_TRIGGERS[1]]
-        issued = [c["argv"] for c in calls(fake_d4j)][8:]
-        assert issued == [["compile"], ["test", "-r"], ["compile"], ["test", "-t", CLOSURE_TRIGGERS[1]]]
-        # Build outputs of `defects4j test` never show up as changes.
-        assert checked.workspace.diff() == ""
-    finally:
-        checked.close()
+def test_properties_keep_no_fact_of_the_fix() -> None:
+    written = defects4j.without_fix_facts(
+        "d4j.bug.id=1\nd4j.classes.modified=org.x.A\nd4j.classes.relevant=org.x.A,org.x.B\n"
+        "d4j.dir.src.classes=src/java\nd4j.dir.src.tests=src/test\nd4j.project.id=Cli\n"
+        "d4j.tests.trigger=org.x.ATest::t\n")
+    assert "org.x" not in written
+    assert "d4j.classes.modified=\n" in written and "d4j.dir.src.classes=src/java" in written
 
 
-def test_validates_the_ground_truth_shape_of_a_fix_for_lang_1(fake_d4j: Path) -> None:
-    checked = check_out("Lang-1")
-    try:
-        ws = checked.workspace
-        assert checked.bug.failing_tests == [LANG_TRIGGER]
-        path = "src/main/java/org/apache/commons/lang3/math/NumberUtils.java"
-        ws.write_file(path, ws.read_file(path).replace(
-            "        final int hexDigits = str.length();\n",
-            "        char firstSigDigit = str.charAt(0);\n        final int hexDigits = str.length();\n"))
-        patch = ws.diff()
-        ws.restore()
-        validator = PatchValidator(ws, checked.bug, checked.runner)
-        result = validator.validate(patch)
-        assert result.plausible, result.describe()
-        assert result.fixed == [LANG_TRIGGER]
-        assert ws.diff() == ""  # the validator reverted the patch
-    finally:
-        checked.close()
+# -- real checkouts --------------------------------------------------------------------------------
+def test_workspace_holds_the_buggy_tree_and_nothing_from_the_future(cli1: CheckedOutBug) -> None:
+    ws, bug = cli1.workspace, cli1.bug
+    git = ["git", "-C", ws.path]
+    refs = subprocess.run([*git, "for-each-ref", "--format=%(refname)"], capture_output=True, text=True, timeout=30)
+    assert "D4J" not in refs.stdout and refs.stdout.strip()  # only the workspace's own branch and base tag
+    log = subprocess.run([*git, "log", "--all", "--format=%s"], capture_output=True, text=True, timeout=30).stdout
+    assert all(subject.startswith("repair") for subject in log.splitlines()), log  # no upstream history
+    source = ws.read_file("src/java/org/apache/commons/cli/CommandLine.java")
+    assert "return options.containsKey(opt);" in source  # the buggy line
+    assert "options.contains( resolveOption(opt))" not in source  # the fixed one
+    props = ws.read_file("defects4j.build.properties")
+    assert "CommandLine" not in props and "trigger" not in props and "relevant" not in props
+    found = subprocess.run(["grep", "-rlE", "D4J_Cli_1_|FIXED_VERSION|POST_FIX", "--exclude-dir=target", "."],
+                           cwd=ws.path, capture_output=True, text=True, timeout=60)
+    assert found.stdout == ""
+    assert not ws.exists(defects4j.CHECKOUT_DIR) and ws.diff() == ""
+    assert bug.failing_tests == [CLI1_TRIGGER] and bug.program_files == []
+    assert bug.is_test_path("src/test/org/apache/commons/cli/bug/BugCLI13Test.java")
+    assert bug.is_test_path("defects4j.build.properties") and bug.is_test_path("build.xml")
 
 
-def test_checkout_without_defects4j_is_one_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_meta_carries_the_build_layout(cli1: CheckedOutBug) -> None:
+    meta = cli1.bug.meta
+    assert (meta["src_dir"], meta["test_dir"]) == ("src/java", "src/test")
+    assert (meta["bin_classes"], meta["bin_tests"]) == ("target/classes", "target/test-classes")
+    assert meta["test_env"] == {"TZ": "America/Los_Angeles"}
+    assert f"{cli1.workspace.path}/target/test-classes" in meta["test_classpath"].split(":")
+    assert f"{cli1.workspace.path}/target/classes" in meta["compile_classpath"].split(":")
+    assert "org.apache.commons.cli.bug.BugCLI13Test" in meta["test_classes"].splitlines()
+
+
+def test_baseline_fails_exactly_the_trigger_test(cli1: CheckedOutBug) -> None:
+    report = cli1.runner.run()
+    assert report.build_ok, report.build_output[-2000:]
+    assert report.failing == [CLI1_TRIGGER]
+    assert len(report.results) > 90  # every developer test ran, not only the "relevant" ones
+    assert cli1.workspace.diff() == ""  # build outputs and result files never show up as changes
+
+
+def fl_rank(checked: CheckedOutBug, truth: list[Location]) -> tuple[int | None, FaultLocalizer]:
+    localizer = FaultLocalizer()
+    suspects = localizer.localize(checked.bug, checked.workspace, checked.runner)
+    lines = {(loc.file, loc.line) for loc in truth}
+    rank = next((i for i, s in enumerate(suspects, 1) if (s.file, s.line) in lines), None)
+    return rank, localizer
+
+
+def test_coverage_localizes_an_assertion_failure_with_no_project_frame(cli1: CheckedOutBug,
+                                                                       defects4j_on_path: Path) -> None:
+    truth = defects4j.changed_lines(human_patch(defects4j_on_path, "Cli", 1))
+    rank, localizer = fl_rank(cli1, truth)
+    assert localizer.matrix is not None and len(localizer.matrix.tests) > 90
+    assert [t.test_id for t in localizer.matrix.failing] == [CLI1_TRIGGER]
+    assert "stack traces: 0 project lines" in localizer.notes
+    assert rank is not None and rank <= FL_TOP, (rank, localizer.notes)
+
+
+def test_the_human_fix_of_cli_1_is_plausible(cli1: CheckedOutBug, defects4j_on_path: Path) -> None:
+    fix = defects4j.reverse_diff(human_patch(defects4j_on_path, "Cli", 1))
+    result = PatchValidator(cli1.workspace, cli1.bug, cli1.runner).validate(fix)
+    assert result.plausible, result.describe()
+    assert result.fixed == [CLI1_TRIGGER]
+    assert cli1.workspace.diff() == ""  # reverted
+
+
+@pytest.mark.timeout(900)
+def test_codec_17_end_to_end(codec17: CheckedOutBug, defects4j_on_path: Path, tmp_path: Path) -> None:
+    # An exception inside the buggy method: the stack trace and coverage agree on it.
+    patch = human_patch(defects4j_on_path, "Codec", 17)
+    baseline = codec17.runner.run()
+    # The trigger test fails; so does a test that also fails on the fixed version under JDK 17 (the validator
+    # judges against this baseline, so it is no regression).
+    assert baseline.build_ok and CODEC17_TRIGGER in baseline.failing and len(baseline.failing) <= 2
+    assert "NullPointerException" in baseline.results[CODEC17_TRIGGER].trace
+    codec17.baseline = baseline
+    rank, localizer = fl_rank(codec17, defects4j.changed_lines(patch))
+    assert rank is not None and rank <= 3, (rank, localizer.notes)
+    result = PatchValidator(codec17.workspace, codec17.bug, codec17.runner, baseline=baseline).validate(
+        defects4j.reverse_diff(patch))
+    assert result.plausible, result.describe()
+    # The offline engine on the same checkout (its baseline and coverage are reused).
+    outcome = run_fix(FixOptions(codec17.bug.id, model="offline", max_seconds=20, runs_dir=str(tmp_path),
+                                 reports=False), checked=codec17)
+    summary = json.loads((outcome.run_dir / "result.json").read_text())
+    assert summary["status"] in ("plausible", "failed") and summary["search"]["lines_tried"] >= 1
+    assert codec17.workspace.diff() == ""
+
+
+def _cli(args: list[str], env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "repair.cli", *args], capture_output=True, text=True,
+                          env=env, timeout=timeout)
+
+
+@pytest.mark.timeout(900)
+def test_repair_fix_runs_the_offline_engine_on_a_real_bug(defects4j_on_path: Path, tmp_path: Path) -> None:
+    done = _cli(["fix", "--bug", "Cli-1", "--model", "offline", "--max-seconds", "30",
+                 "--runs-dir", str(tmp_path)], dict(os.environ), timeout=850)
+    assert "Traceback" not in done.stderr, done.stderr[-3000:]
+    results = list(tmp_path.glob("*/*/result.json"))
+    assert len(results) == 1, done.stdout[-2000:] + done.stderr[-2000:]
+    summary = json.loads(results[0].read_text())
+    assert summary["bug"] == "defects4j:Cli-1" and summary["status"] in ("plausible", "failed")
+    assert summary["tests_before"]["failing"] == [CLI1_TRIGGER]
+    assert summary["search"]["lines_tried"] >= 1  # coverage found somewhere to try templates
+
+
+# -- errors ----------------------------------------------------------------------------------------
+def test_checkout_without_defects4j_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", "/usr/bin:/bin")
     with pytest.raises(DatasetUnavailableError, match="Defects4J is not available"):
         check_out("Closure-14", discover_failing=False)
 
 
-def _cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "repair.cli", *args], capture_output=True, text=True,
-                          env=env, timeout=120)
-
-
 def test_cli_without_defects4j_or_docker_prints_one_line(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in ("DOCKER_HOST", "FAKE_D4J_LOG")}
-    # Every folder that holds a `defects4j` leaves PATH (a local install's shim folder too).
-    env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep)
-                                  if "defects4j" not in p and not (Path(p) / "defects4j").exists())
+    env = {k: v for k, v in os.environ.items() if k != "DOCKER_HOST"}
+    env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if not os.path.exists(f"{p}/defects4j"))
     env["REPAIR_CACHE_DIR"] = str(tmp_path)
     done = _cli(["test", "Closure-14"], env)
     assert done.returncode == 2, done.stderr
@@ -155,7 +228,6 @@ def test_cli_without_defects4j_or_docker_prints_one_line(tmp_path: Path) -> None
     assert "Defects4J is not available" in lines[0] and "--backend docker" in lines[0]
 
 
-def test_cli_test_command_with_the_recorded_framework(fake_d4j: Path) -> None:
-    done = _cli(["test", "Lang-1"], dict(os.environ))
-    assert done.returncode == 0, done.stderr
-    assert "TestLang747" in done.stdout and "1 fail" in done.stdout
+def test_checkout_of_an_unknown_version_is_one_clear_error(defects4j_on_path: Path) -> None:
+    with pytest.raises(DatasetUnavailableError, match="defects4j checkout failed"):
+        check_out("Cli-6", discover_failing=False)  # Cli-6 is deprecated: Defects4J refuses it

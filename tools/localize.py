@@ -10,13 +10,19 @@ from repair.tools.base import ToolContext, ToolResult, bounded, schema
 TOP_N = 10
 
 
-def localize(ctx: ToolContext, perfect: bool = False, use_coverage: bool = True) -> list[Suspicious] | None:
-    """The FL package's ranking, or None when it fails (the run goes on without it)."""
+def localize(ctx: ToolContext, perfect: bool = False, use_coverage: bool = True,
+             notes: list[str] | None = None) -> list[Suspicious] | None:
+    """The FL package's ranking, or None when it fails (the run goes on without it); what FL noted
+    (coverage used or not, and why) is added to `notes`."""
+    localizer = FaultLocalizer(formula=ctx.options.fl_formula, perfect=perfect, use_coverage=use_coverage)
     try:
-        return FaultLocalizer(formula=ctx.options.fl_formula, perfect=perfect, use_coverage=use_coverage).localize(
-            ctx.bug, ctx.workspace, runner=ctx.runner, baseline=ctx.baseline)
-    except Exception:  # noqa: BLE001 - coverage FL failing (no JaCoCo, a crash) must not end the run
+        return localizer.localize(ctx.bug, ctx.workspace, runner=ctx.runner, baseline=ctx.baseline)
+    except Exception as exc:  # noqa: BLE001 - coverage FL failing (no JaCoCo, a crash) must not end the run
+        localizer.notes.append(f"fault localization failed: {exc}")
         return None
+    finally:
+        if notes is not None:
+            notes.extend(n for n in localizer.notes if n not in notes)
 
 
 class RunFaultLocalization:
@@ -26,17 +32,19 @@ class RunFaultLocalization:
 
     def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
         suspects: list[Suspicious] | None = None
+        notes: list[str] = []
         source = f"{ctx.options.fl_formula} + stack traces"
         if ctx.options.perfect_fl and ctx.bug.buggy_locations:
-            suspects, source = localize(ctx, perfect=True), "ground truth"
+            suspects, source = localize(ctx, perfect=True, notes=notes), "ground truth"
         if suspects is None:
-            suspects = localize(ctx)
+            suspects = localize(ctx, notes=notes)
         if not suspects:  # coverage could not be collected: the stack traces alone may still point somewhere
-            suspects, source = localize(ctx, use_coverage=False), "stack traces"
+            suspects, source = localize(ctx, use_coverage=False, notes=notes), "stack traces"
         if not suspects:
             files = ", ".join(ctx.bug.program_files) or "(unknown)"
-            return ToolResult(f"fault localization found no suspicious line in the traces; the program under "
-                              f"test is {files}: read its code and the failing tests (extract_tests)")
+            return ToolResult(f"fault localization found no suspicious line ({'; '.join(notes) or 'no signal'}); "
+                              f"the program under test is {files}: read its code and the failing tests "
+                              "(extract_tests)")
         top = suspects[:TOP_N]
         ctx.memory.suspects = top
         rows = [f"{i}. {s.file}:{s.line} in {s.method or '?'} (score {s.score:.3f})"

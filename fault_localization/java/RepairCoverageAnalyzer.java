@@ -5,17 +5,23 @@ import java.io.InputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.stream.Stream;
 
 import org.jacoco.cli.internal.core.analysis.Analyzer;
 import org.jacoco.cli.internal.core.analysis.CoverageBuilder;
 import org.jacoco.cli.internal.core.analysis.IClassCoverage;
 import org.jacoco.cli.internal.core.analysis.ICounter;
+import org.jacoco.cli.internal.core.data.ExecutionData;
 import org.jacoco.cli.internal.core.data.ExecutionDataReader;
 import org.jacoco.cli.internal.core.data.ExecutionDataStore;
 
@@ -24,15 +30,16 @@ import org.jacoco.cli.internal.core.data.ExecutionDataStore;
  * test, the source lines it covered: {"test_id": ..., "files": {"pkg/File.java": [lines]}}.
  * Uses org.jacoco.core as shaded into the org.jacoco.cli nodeps jar.
  *
- * Usage: RepairCoverageAnalyzer --exec FILE --classes DIR --out FILE
+ * Usage: RepairCoverageAnalyzer --exec FILE --classes DIR [--classes DIR ...] --out FILE
  */
 public final class RepairCoverageAnalyzer {
     public static void main(String[] args) throws Exception {
-        String exec = null, classes = null, out = null;
+        String exec = null, out = null;
+        List<String> classes = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--exec": exec = args[++i]; break;
-                case "--classes": classes = args[++i]; break;
+                case "--classes": classes.add(args[++i]); break;
                 case "--out": out = args[++i]; break;
                 default: throw new IllegalArgumentException("unknown argument " + args[i]);
             }
@@ -48,10 +55,29 @@ public final class RepairCoverageAnalyzer {
             reader.setExecutionDataVisitor(data -> sessions.computeIfAbsent(current[0], k -> new ExecutionDataStore()).put(data));
             reader.read();
         }
+        // Class files are read once; each session analyzes only the classes it executed (a test touches
+        // a few of a project's classes, and analyzing all of them per test dominated the run).
+        Map<String, byte[]> classBytes = new HashMap<>();
+        for (String dir : classes) {
+            Path root = Paths.get(dir);
+            if (!Files.isDirectory(root)) continue;
+            try (Stream<Path> files = Files.walk(root)) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    String rel = root.relativize(f).toString().replace(File.separatorChar, '/');
+                    if (rel.endsWith(".class")) {
+                        classBytes.putIfAbsent(rel.substring(0, rel.length() - ".class".length()), Files.readAllBytes(f));
+                    }
+                }
+            }
+        }
         try (PrintWriter w = new PrintWriter(new OutputStreamWriter(new FileOutputStream(out), StandardCharsets.UTF_8))) {
             for (Map.Entry<String, ExecutionDataStore> session : sessions.entrySet()) {
                 CoverageBuilder builder = new CoverageBuilder();
-                new Analyzer(session.getValue(), builder).analyzeAll(new File(classes));
+                Analyzer analyzer = new Analyzer(session.getValue(), builder);
+                for (ExecutionData data : session.getValue().getContents()) {
+                    byte[] bytes = classBytes.get(data.getName());
+                    if (bytes != null && data.hasHits()) analyzer.analyzeClass(bytes, data.getName());
+                }
                 Map<String, TreeSet<Integer>> files = new TreeMap<>();
                 for (IClassCoverage cc : builder.getClasses()) {
                     if (cc.getSourceFileName() == null || cc.getFirstLine() < 0) continue;

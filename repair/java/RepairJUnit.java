@@ -1,3 +1,4 @@
+import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -35,11 +36,25 @@ public final class RepairJUnit {
             methods.add(method);
             return methods;
         }
-        Description d = Request.aClass(testClass).getRunner().getDescription();
-        for (Description child : d.getChildren()) {
-            if (child.getMethodName() != null) methods.add(child.getMethodName());
-        }
+        if (Modifier.isAbstract(testClass.getModifiers())) return methods;  // JUnit cannot run it
+        leaves(Request.aClass(testClass).getRunner().getDescription(), testClass.getName(), methods);
         return methods;
+    }
+
+    /**
+     * The methods of `cls` under `d`, at any depth (a JUnit 3 suite() nests a TestSuite); a class JUnit cannot
+     * run ("initializationError": no test methods) has none, and the tests a suite() takes from other classes
+     * are left to those classes' own targets.
+     */
+    private static void leaves(Description d, String cls, List<String> out) {
+        if (d.getMethodName() != null) {
+            if (cls.equals(d.getClassName()) && !d.getMethodName().equals("initializationError")
+                    && !out.contains(d.getMethodName())) {
+                out.add(d.getMethodName());
+            }
+            return;
+        }
+        for (Description child : d.getChildren()) leaves(child, cls, out);
     }
 
     /**

@@ -24,7 +24,7 @@ from repair.datasets.bug import Bug
 from repair.errors import RepairError
 from repair.fast_validation import FastPatchValidator, syntax_key
 from repair.models.base import Message, ModelGaveUp, ModelReply, ToolCall, Usage
-from repair.offline.search import Attempt, Location, SearchBudget, SearchOutcome, SourceLine, search
+from repair.offline.search import Attempt, Location, SearchBudget, SearchOutcome, search
 from repair.offline.stats import CandidateRecord, SearchStats
 from repair.offline.type_check import JavaTypeChecker
 from repair.offline.type_facts import type_facts_for
@@ -32,8 +32,7 @@ from repair.runners import TestReport, TestStatus
 from repair.tools.base import ToolContext
 
 READ_CONTEXT = 6  # lines shown around the top suspicious line
-MAX_FALLBACK_LINES = 200
-PRESCREEN_MIN_TIMEOUT = 1.0  # seconds  # with no FL result, every line of the program files, up to this many
+PRESCREEN_MIN_TIMEOUT = 1.0  # seconds
 
 
 class OfflineSearchExhausted(ModelGaveUp):
@@ -107,6 +106,9 @@ class OfflineEngine:
             return "State what the templates will test.", ToolCall("express_hypothesis",
                                                                     {"hypothesis": self._hypothesis()})
         if "write_fix" in allowed:
+            if not self._locations():
+                raise OfflineSearchExhausted("fault localization found no suspicious line, so the fix templates "
+                                             "have nowhere to apply")
             attempt = self._next_candidate()
             if attempt is not None:
                 return self._submit(attempt)
@@ -122,15 +124,9 @@ class OfflineEngine:
         raise OfflineSearchExhausted(f"the offline engine has no command for state '{ctx.fsm.state}'")
 
     def _locations(self) -> list[Location]:
-        """Suspicious lines from the FL tool's ranking in memory; every program line when FL found none."""
-        if self.context.memory.suspects:
-            return list(self.context.memory.suspects)
-        lines: list[Location] = []
-        for path in self.context.bug.program_files:
-            if self.context.workspace.exists(path):
-                count = len(self.context.workspace.read_file(path).splitlines())
-                lines.extend(SourceLine(path, n) for n in range(1, count + 1))
-        return lines[:MAX_FALLBACK_LINES]
+        """Suspicious lines from the FL tool's ranking in memory (none when FL found none: the engine
+        does not guess, e.g. a file's first lines, which are its licence header)."""
+        return list(self.context.memory.suspects)
 
     def _hypothesis(self) -> str:
         locations = self._locations()

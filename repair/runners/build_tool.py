@@ -16,6 +16,29 @@ REPORT_GLOBS = {
     "maven": "*/surefire-reports/TEST-*.xml",
     "gradle": "*/test-results/*/TEST-*.xml",
 }
+# Maven options that take the next argument as their value.
+_MAVEN_VALUE_OPTIONS = {"-pl", "--projects", "-P", "--activate-profiles", "-f", "--file", "-s", "--settings",
+                        "-gs", "--global-settings", "-t", "--toolchains", "-T", "--threads", "-rf", "--resume-from",
+                        "-l", "--log-file", "-D", "--define"}
+# Surefire trims the stack traces in its reports to the test's frames unless told not to.
+FULL_TRACES = "-DtrimStackTrace=false"
+
+
+def maven_options(command: str | None) -> list[str]:
+    """The program and options of a Maven command line: its goals, phases and test selection dropped."""
+    argv = shlex.split(command) if command else ["mvn", "-B", "-q"]
+    kept = argv[:1]
+    i = 1
+    while i < len(argv):
+        arg = argv[i]
+        if arg in _MAVEN_VALUE_OPTIONS and i + 1 < len(argv):
+            kept += argv[i:i + 2]
+            i += 2
+            continue
+        if arg.startswith("-") and not arg.startswith(("-Dtest=", "-Dit.test=")):
+            kept.append(arg)
+        i += 1
+    return kept
 
 
 def _selectors(tests: Sequence[str], framework: str) -> list[str]:
@@ -45,15 +68,19 @@ class BuildToolRunner:
 
     def _base_command(self) -> list[str]:
         if self.setup.command:
-            return shlex.split(self.setup.command)
+            argv = shlex.split(self.setup.command)
+            if self.setup.framework == "maven" and not any(a.startswith("-DtrimStackTrace") for a in argv):
+                argv.append(FULL_TRACES)
+            return argv
         if self.setup.framework == "maven":
             return ["mvn", "-B", "-q", "test", "-DfailIfNoTests=false",
-                    "-Dsurefire.failIfNoSpecifiedTests=false"]
+                    "-Dsurefire.failIfNoSpecifiedTests=false", FULL_TRACES]
         wrapper = "./gradlew" if self.workspace.exists("gradlew") else "gradle"
         return [wrapper, "test", "--console=plain"]
 
     def build(self) -> CommandResult | None:
         return None  # the build tool compiles as part of the test run
+
 
     def _report_files(self) -> list[str]:
         pattern = REPORT_GLOBS[self.setup.framework]
