@@ -32,7 +32,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("agent parts", ["repair.tools", "repair.fsm", "repair.models", "repair.trajectory"]),
     ("agents", ["repair.agent", "repair.prompts", "repair.offline", "repair.fixagent", "repair.escalation",
                 "repair.model_spec"]),
-    ("one run", ["repair.fix_run", "repair.reports", "repair.results_log"]),
+    ("one run", ["repair.fix_run", "repair.reports", "repair.results_log", "repair.provenance"]),
     ("many runs", ["repair.batch", "repair.ci", "repair.github_api"]),
     ("commands", ["repair.commands", "repair.cli_app"]),
     ("cli", ["repair.cli"]),
