@@ -47,14 +47,13 @@ class LiveProgress:
 
     def phase(self, text: str) -> None:
         """Checkout, baseline run and the like, before the agent's first cycle."""
-        if self.status is not None:
-            self.status.update(Text(text))
-            self.status.start()
-        else:
-            self.out.print(Text(text), highlight=False, soft_wrap=True)
+        self._now(Text(text))
 
     def tool_started(self, cycle: int, state: str, call: ToolCall) -> None:
-        line = Text.assemble(f"cycle {cycle} ", (state, _COLORS.get(state, "white")), f" running {call.name}")
+        self._now(Text.assemble(f"cycle {cycle} ", (state, _COLORS.get(state, "white")), f" running {call.name}"))
+
+    def _now(self, line: Text) -> None:
+        """What runs now: the spinner's text on a terminal, a line of its own in a log."""
         if self.status is not None:
             self.status.update(line)
             self.status.start()
