@@ -108,8 +108,52 @@ def test_python_families() -> None:
     assert "return max(hi, x)" in new and "return min(x, hi)" in new
     loop = generate("python", PYTHON, line_of(PYTHON, "total += items[i]"), "count.py")
     assert "total -= items[i]" in {changed_lines(c)[0] for c in by_template(loop, "compound-assignment")}
-    guard = by_template(loop, "range-check")
-    assert guard and changed_lines(guard[0])[:2] == ["if i < 0 or i >= len(items):", "return None"]
+    guard = by_template(loop, "range-check")  # `total` (returned) starts as an int: the guard returns 0
+    assert guard and changed_lines(guard[0])[:2] == ["if i < 0 or i >= len(items):", "return 0"]
+
+
+@pytest.mark.parametrize("language,line,old,new", [
+    ("python", "    n ^= n - 1", "^=", ["&=", "|="]),
+    ("python", "    n <<= 1", "<<=", [">>="]),
+    ("python", "    n //= 2", "//=", ["/=", "%=", "**="]),
+    ("java", "        n >>>= 1;", ">>>=", ["<<=", ">>="]),
+    ("java", "        n &= n - 1;", "&=", ["|=", "^="]),
+])
+def test_bitwise_and_shift_compound_assignments_mutate_within_their_family(
+        language: str, line: str, old: str, new: list[str]) -> None:
+    text = (f"def f(n):\n{line}\n    return n\n" if language == "python"
+            else f"class A {{\n    static int f(int n) {{\n{line}\n        return n;\n    }}\n}}\n")
+    cands = by_template(generate(language, text, line_of(text, old), "f"), "compound-assignment")
+    made = {changed_lines(c)[0] for c in cands}
+    assert {line.strip().replace(old, alt, 1) for alt in new} <= made
+    assert line.strip().replace(old, "=", 1) in made  # and a plain assignment
+    if old in ("^=", "&=", ">>>="):  # a bitwise or shift operator stays in its family
+        assert not any(m.split()[1] in ("+=", "-=", "*=") for m in made)
+
+
+GUARDED = {
+    # Its other exits answer False: so does the guard (QuixBugs' detect_cycle shape, not its code).
+    "python-bool": ("def linked(first):\n    step = first\n    while True:\n        if step.next is None:\n"
+                    "            return False\n        step = step.next\n        if step is first:\n"
+                    "            return True\n", "step.next is None", ["if step is None:", "return False"]),
+    "python-annotation": ("def size(box) -> int:\n    return box.count()\n", "box.count()",
+                          ["if box is None:", "return 0"]),
+    "python-list": ("def names(people):\n    out = []\n    for p in people.all():\n        out.append(p)\n"
+                    "    return out\n", "people.all()", ["if people is None:", "return []"]),
+    "python-none": ("def first(xs):\n    return xs.head()\n", "xs.head()", ["if xs is None:", "return None"]),
+    "java-sentinel": ("class A {\n    static int find(String s, char c) {\n        if (s.isEmpty()) return -1;\n"
+                      "        return s.indexOf(c);\n    }\n}\n", "return s.indexOf(c)", ["if (s == null) return -1;"]),
+    "java-boolean": ("class A {\n    static boolean has(String s) {\n        return s.contains(\"x\");\n"
+                     "    }\n}\n", "s.contains", ["if (s == null) return false;"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(GUARDED))
+def test_a_null_guard_returns_what_the_function_returns(case: str) -> None:
+    text, snippet, expected = GUARDED[case]
+    language = case.split("-")[0]
+    guards = by_template(generate(language, text, line_of(text, snippet), "f"), "null-check")
+    assert guards and changed_lines(guards[0])[:len(expected)] == expected
 
 
 @pytest.mark.parametrize("language,text", [("java", JAVA), ("python", PYTHON)])

@@ -52,7 +52,11 @@ OPERATOR_FAMILIES: dict[str, tuple[tuple[str, ...], ...]] = {
         ("in", "not in"),
     ),
 }
-COMPOUND_FAMILY = ("+=", "-=", "*=", "/=", "%=")
+# Compound assignments mutate within their family (arithmetic, bitwise, shifts), or to a plain `=`.
+COMPOUND_FAMILIES: dict[str, tuple[tuple[str, ...], ...]] = {
+    "java": (("+=", "-=", "*=", "/=", "%="), ("&=", "|=", "^="), ("<<=", ">>=", ">>>=")),
+    "python": (("+=", "-=", "*=", "/=", "//=", "%=", "**="), ("&=", "|=", "^="), ("<<=", ">>=")),
+}
 METHOD_TWINS = {"min": "max", "max": "min", "floor": "ceil", "ceil": "floor", "startsWith": "endsWith",
                 "endsWith": "startsWith", "append": "extend", "extend": "append"}
 NUMERIC_TYPES = {"int", "long", "short", "byte", "double", "float", "char", "Integer", "Long", "Double"}
@@ -285,11 +289,13 @@ def mutate_operators(ctx: _Context) -> Iterator[Proposal]:
             ops.extend(c for c in node.children if not c.is_named)
         elif node.type in ("assignment_expression", "augmented_assignment"):
             op = node.child_by_field_name("operator")
-            if op is not None and ctx.src(op) in COMPOUND_FAMILY:
-                for alt in COMPOUND_FAMILY:
-                    if alt != ctx.src(op):
-                        yield "compound-assignment", f"{ctx.src(op)} -> {alt}", _replace(op, alt)
-                yield "compound-assignment", f"{ctx.src(op)} -> =", _replace(op, "=")
+            current = ctx.src(op) if op is not None else ""
+            for family in COMPOUND_FAMILIES[ctx.language]:
+                if op is not None and current in family:
+                    for alt in family:
+                        if alt != current:
+                            yield "compound-assignment", f"{current} -> {alt}", _replace(op, alt)
+                    yield "compound-assignment", f"{current} -> =", _replace(op, "=")
             continue
         right = node.child_by_field_name("right")
         right_text = ctx.src(right) if right is not None else ""
@@ -467,17 +473,94 @@ def mutate_returns(ctx: _Context) -> Iterator[Proposal]:
         yield "return", f"return {alt}", _replace(expr, alt)
 
 
+# Literals a guard may return as they are, per language (tree-sitter node types).
+_LITERALS = {
+    "python": {"true", "false", "none", "integer", "float", "string"},
+    "java": {"true", "false", "null_literal", "decimal_integer_literal", "hex_integer_literal",
+             "decimal_floating_point_literal", "string_literal", "character_literal"},
+}
+# What a Python function annotated with (or returning a variable first bound to) a value of a type returns
+# when there is nothing to compute: the empty value of that type.
+_PYTHON_EMPTY = {"bool": "False", "int": "0", "float": "0.0", "str": '""', "list": "[]", "dict": "{}",
+                 "set": "set()", "tuple": "()", "List": "[]", "Dict": "{}", "Set": "set()", "Tuple": "()"}
+_PYTHON_EMPTY_LITERALS = {"true": "False", "false": "False", "integer": "0", "float": "0.0", "string": '""',
+                          "list": "[]", "dictionary": "{}", "set": "set()", "tuple": "()"}
+_NESTED_SCOPES = {"function_definition", "lambda", "class_definition", "method_declaration", "class_declaration",
+                  "lambda_expression", "class_body"}
+
+
+def _own_returns(ctx: _Context) -> list[Node]:
+    """The method's return statements, in source order, without those of nested functions and classes."""
+    if ctx.method is None:
+        return []
+    found: list[Node] = []
+    stack = list(reversed(ctx.method.children))
+    while stack:
+        node = stack.pop()
+        if node.type in _NESTED_SCOPES:
+            continue
+        if node.type == "return_statement":
+            found.append(node)
+        stack.extend(reversed(node.children))
+    return found
+
+
+def _is_guard_return(node: Node) -> bool:
+    """`if (...) return x;` or an if whose block holds this return alone: an early exit."""
+    parent = node.parent
+    if parent is not None and parent.type == "block" and len(parent.named_children) == 1:
+        parent = parent.parent
+    return parent is not None and parent.type in ("if_statement", "elif_clause", "else_clause")
+
+
+def _literal(ctx: _Context, expr: Node) -> str | None:
+    """The literal text of a returned value (`-1` included), else None."""
+    if expr.type in _LITERALS[ctx.language]:
+        return ctx.src(expr)
+    if expr.type in ("unary_expression", "unary_operator") and ctx.src(expr).startswith("-"):
+        operand = expr.named_children[-1] if expr.named_children else None
+        if operand is not None and operand.type in _LITERALS[ctx.language]:
+            return ctx.src(expr)
+    return None
+
+
 def _default_value(ctx: _Context) -> str | None:
-    rtype = ctx.return_type()
-    if ctx.language == "python":
-        return "None"
-    if rtype == "void":
+    """What an inserted early-return guard returns: what the function returns elsewhere.
+
+    A literal returned by one of its early exits comes first (a function that answers `False` when its
+    list is empty answers `False` when it is null too), then any literal it returns, then the empty value of
+    its declared type (Java's return type, Python's annotation), then (Python) the empty value of what a
+    returned variable was first bound to; `None`/`null` when nothing says more. "" for a void method.
+    """
+    if ctx.language == "java" and ctx.return_type() == "void":
         return ""
-    if rtype == "boolean":
-        return "false"
-    if rtype in NUMERIC_TYPES:
-        return "0"
-    return "null"
+    returns = _own_returns(ctx)
+    values = [(_is_guard_return(r), _literal(ctx, r.named_children[0]) if r.named_children else "None")
+              for r in returns]
+    if ctx.language == "java":
+        values = [(guard, value) for guard, value in values if value != "None"]  # Python's bare return only
+    literal = [value for guard, value in values if guard and value] + [value for _, value in values if value]
+    if literal:
+        return literal[0]
+    if ctx.language == "java":
+        rtype = ctx.return_type()
+        return "false" if rtype == "boolean" else "0" if rtype in NUMERIC_TYPES else "null"
+    return _python_empty(ctx, returns)
+
+
+def _python_empty(ctx: _Context, returns: list[Node]) -> str:
+    annotation = ctx.method.child_by_field_name("return_type") if ctx.method is not None else None
+    if annotation is not None:
+        name = ctx.src(annotation).split("[")[0].split(".")[-1].strip()
+        return _PYTHON_EMPTY.get(name, "None")
+    returned = {ctx.src(r.named_children[0]) for r in returns if r.named_children
+                and r.named_children[0].type == "identifier"}
+    scope = ctx.method or ctx.tree.root_node
+    for node in _walk(scope):
+        left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+        if node.type == "assignment" and left is not None and right is not None and ctx.src(left) in returned:
+            return _PYTHON_EMPTY_LITERALS.get(right.type, "None")
+    return "None"
 
 
 def _insert_before(ctx: _Context, stmt: Node, code_lines: list[str]) -> tuple[Edit, ...]:
