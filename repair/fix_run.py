@@ -213,6 +213,8 @@ def _summary(checked: CheckedOutBug, ctx: ToolContext, model: Model, result: Age
         summary.update(escalation.summary_fields())
     if isinstance(model, SearchingModel):
         summary["search"] = model.search_stats()  # the offline engine's candidate counts and time split
+        if "depth" in summary["search"]:  # how far down the fault-localisation ranking it went
+            summary["search_depth"] = summary["search"]["depth"]
     # Every candidate the model judged before submitting (the trajectory's steps hold the same records).
     judged = [c for step in result.steps for c in step.data.get("candidates", [])]
     if judged:

@@ -11,12 +11,15 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from repair.checkout import CheckedOutBug
+from repair.checkout import CheckedOutBug, check_out
 from repair.cli import app
 from repair.datasets.demo import DEMO_ROOT
+from repair.datasets.registry import DatasetOptions
 from repair.fast_validation import FastPatchValidator
+from repair.fault_localization import Suspicious
 from repair.fix_run import FixOptions, run_fix
 from repair.offline import OfflineEngine, SearchBudget, search
+from repair.offline.search import ranked_lines
 from repair.patch import Patch
 from repair.trajectory import read_trajectory
 
@@ -87,6 +90,7 @@ def test_repair_fix_offline_finds_a_plausible_patch_through_the_agent_loop(bug_i
     assert fates.count("plausible") == 1 and len(fates) == counts["generated"] - counts["untried"]
     assert write.data["candidates"] == result["candidates"]
     assert "## Candidates" in (outcome.run_dir / "report.md").read_text()
+    assert result["search_depth"]["deepest_rank"] >= 1 and result["search_depth"]["ranked_lines"] >= 1
 
 
 def test_the_cli_repairs_a_demo_bug_with_no_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -110,3 +114,42 @@ def test_an_exhausted_search_ends_the_run_with_a_clear_reason(tmp_path: Path) ->
     assert outcome.result.status == "failed"  # a search that ran dry is a failure, not a model error
     assert "no plausible patch" in outcome.result.reason
     assert engine.stats.validated == 1
+
+
+# Eleven busy lines, then the fault: an operator on the twelfth line of the ranking.
+DEEP = "".join(f"    v{i} = str(x).strip()\n" for i in range(11))
+DEEP_PROGRAM = f"def deep(x):\n{DEEP}    return x - 1\n"
+
+
+def test_the_search_walks_below_ten_lines_cheapest_candidates_first(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "deep.py").write_text(DEEP_PROGRAM)
+    (repo / "test_deep.py").write_text("from deep import deep\n\ndef test_deep():\n    assert deep(1) == 2\n")
+    checked = check_out(f"local:{repo}", DatasetOptions(test_cmd="pytest -q"))
+    # Every line is equally suspicious, the faulty one last: the ranking has no more to say.
+    lines = [Suspicious("deep.py", n, "deep", 1.0) for n in range(2, 14)]
+    assert [r.weight for r in ranked_lines(lines)] == [1.0] * 12
+    validator = FastPatchValidator(checked.workspace, checked.bug)
+    try:
+        outcome = search(checked.workspace, lines, validator, SearchBudget(max_candidates=200, max_seconds=600))
+    finally:
+        validator.close()
+        checked.close()
+    assert outcome.stopped == "plausible" and outcome.best is not None
+    assert "return x + 1" in outcome.best.candidate.new_text
+    stats = outcome.stats
+    assert stats.ranked_lines == 12 and stats.lines_tried == 12 and stats.deepest_rank == 12
+    # Best first across lines: the operator on the twelfth line comes before the costlier candidates
+    # (variables, calls, copies, removals) of the eleven above it, which a line-by-line walk tries first.
+    assert len(outcome.attempts) <= 3 and stats.untried > 200
+
+
+def test_ranked_lines_weigh_the_score_and_the_lines_above() -> None:
+    lines = [Suspicious("a.py", 1, None, 1.0), Suspicious("a.py", 2, None, 1.0), Suspicious("a.py", 3, None, 0.5),
+             Suspicious("a.py", 1, None, 0.4), Suspicious("tests/test_a.py", 4, None, 0.4)]
+    ranked = ranked_lines(lines, is_test_path=lambda path: path.startswith("tests/"))
+    assert [(r.line, r.rank) for r in ranked] == [(1, 1), (2, 2), (3, 3)]
+    assert [round(r.weight, 3) for r in ranked] == [1.0, 1.0, round(0.5 * 0.9 ** 2, 3)]
+    unscored = ranked_lines([Suspicious("a.py", n, None, 0.0) for n in range(1, 4)])
+    assert [round(r.weight, 2) for r in unscored] == [1.0, 0.9, 0.81]

@@ -8,7 +8,6 @@ from repair.fault_localization import FaultLocalizer, Suspicious
 from repair.tools.base import ToolContext, ToolResult, bounded, schema
 
 TOP_N = 10  # lines shown to the model
-KEPT_N = 40  # lines kept in memory for the offline engine's search (real bugs often rank below 10)
 
 
 def localize(ctx: ToolContext, perfect: bool = False, use_coverage: bool = True,
@@ -47,7 +46,7 @@ class RunFaultLocalization:
                               f"the program under test is {files}: read its code and the failing tests "
                               "(extract_tests)")
         top = suspects[:TOP_N]
-        ctx.memory.suspects = suspects[:KEPT_N]
+        ctx.memory.suspects = suspects  # the whole ranking: a search may walk below what the model is shown
         rows = [f"{i}. {s.file}:{s.line} in {s.method or '?'} (score {s.score:.3f})"
                 for i, s in enumerate(top, start=1)]
         text = f"suspicious lines ({source}), most suspicious first:\n" + "\n".join(rows)

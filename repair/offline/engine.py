@@ -48,7 +48,7 @@ class OfflineEngine:
     def __init__(self, budget: SearchBudget | None = None, all_plausible: bool | None = None,
                  name: str = "offline") -> None:
         self.name = name
-        self.budget = budget or SearchBudget(max_candidates=300, max_seconds=240.0, max_lines=40)
+        self.budget = budget or SearchBudget(max_candidates=2000, max_seconds=240.0)
         env_all = os.environ.get("REPAIR_ALL_PLAUSIBLE", "") not in ("", "0")
         self.all_plausible = env_all if all_plausible is None else all_plausible
         self.ctx: ToolContext | None = None

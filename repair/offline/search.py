@@ -1,12 +1,18 @@
 """The offline search: suspicious lines in fault-localisation order, template candidates per line.
 
-Per line, candidates are ranked by a simple prior, `score = TEMPLATE_PRIOR[t] / (1 + edit_size / 20)`:
-how often the template family fixed bugs in TBar's evaluation on Defects4J (Liu et al., ISSTA 2019,
-Table 5: conditions and operators first, then variables, null checks, method calls, literals and
-inserted statements; moves, removals and casts last), divided by the size of the edit, since
-the smaller of two equally likely fixes is more often right (ssFix, SimFix). Candidates that are
-the same program as one already tried are skipped. The search stops at the first plausible
-patch unless `all_plausible`, or when the candidate or time budget runs out.
+Each candidate has a simple prior, `score = TEMPLATE_PRIOR[t] / (1 + edit_size / 20)`: how often the
+template family fixed bugs in TBar's evaluation on Defects4J (Liu et al., ISSTA 2019, Table 5:
+conditions and operators first, then variables, null checks, method calls, literals and inserted
+statements; moves, removals and casts last), divided by the size of the edit, since the smaller of two
+equally likely fixes is more often right (ssFix, SimFix).
+
+The search walks the whole fault-localisation ranking, best first across lines: a candidate's priority
+is its prior times its line's weight (the line's suspiciousness relative to the top line's, times
+`RANK_DECAY` per line ranked strictly above it), so a small operator change on the 15th line comes before
+a copied statement on the first. Lines are read lazily: a line's candidates are made only once its best
+possible candidate could come next. Candidates that are the same program as one already tried are
+skipped. The search stops at the first plausible patch unless `all_plausible`, when the ranking is
+exhausted, or when the candidate or time budget runs out; `SearchStats` says how deep it went.
 
 With a `JavaTypeChecker`, Java candidates that cannot compile are dropped before validation. Every
 candidate ends up in `SearchOutcome.records` (dropped, duplicate, failed to compile, tested,
@@ -15,6 +21,7 @@ plausible) and in the counts of `SearchStats`.
 
 from __future__ import annotations
 
+import heapq
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -52,6 +59,8 @@ TEMPLATE_PRIOR: dict[str, float] = {
     "cast": 0.02,
 }
 EDIT_SIZE_SCALE = 20.0  # characters; an edit this long halves a template's prior
+RANK_DECAY = 0.9  # a line's weight shrinks by this factor per line ranked strictly above it
+MAX_PRIOR = max(TEMPLATE_PRIOR.values())  # no candidate scores higher: bounds the lines not yet read
 
 
 class Location(Protocol):
@@ -62,6 +71,14 @@ class Location(Protocol):
 
     @property
     def line(self) -> int: ...
+
+
+@runtime_checkable
+class ScoredLocation(Location, Protocol):
+    """A suspicious line with fault localization's score (`Suspicious`)."""
+
+    @property
+    def score(self) -> float: ...
 
 
 class CandidateValidator(Protocol):
@@ -78,11 +95,12 @@ class TimedValidator(CandidateValidator, Protocol):
 
 @dataclass(frozen=True)
 class SearchBudget:
-    """Limits of one search: candidates validated, wall-clock seconds, lines visited."""
+    """Limits of one search: candidates validated, wall-clock seconds, and (None: the whole ranking)
+    the suspicious lines it may visit."""
 
     max_candidates: int = 500
     max_seconds: float = 300.0
-    max_lines: int = 20
+    max_lines: int | None = None
 
 
 @dataclass
@@ -136,17 +154,55 @@ def proposals_at(workspace: Workspace, location: Location, checker: JavaTypeChec
 
 
 def unique_lines(locations: Iterable[Location], is_test_path: Callable[[str], bool] | None = None,
-                 limit: int = 20) -> list[tuple[str, int]]:
+                 limit: int | None = None) -> list[tuple[str, int]]:
     """(file, line) pairs in the given order, first occurrence only, test files left out."""
-    seen: list[tuple[str, int]] = []
+    return [(line.file, line.line) for line in ranked_lines(locations, is_test_path, limit)]
+
+
+@dataclass(frozen=True)
+class RankedLine:
+    """A line of the ranking the search walks: where it is, its place (1-based) and its weight."""
+
+    file: str
+    line: int
+    rank: int
+    weight: float
+
+
+def ranked_lines(locations: Iterable[Location], is_test_path: Callable[[str], bool] | None = None,
+                 limit: int | None = None) -> list[RankedLine]:
+    """The ranking's lines in order, first occurrence only, test files left out, with their weights.
+
+    With FL scores a line weighs its score over the top line's, times `RANK_DECAY` for each line scored
+    strictly higher (lines that tie weigh the same); without scores, `RANK_DECAY` per place. Weights never
+    grow down the ranking.
+    """
+    kept: list[tuple[str, int, float | None]] = []
+    seen: set[tuple[str, int]] = set()
     for loc in locations:
         key = (loc.file, int(loc.line))
         if key in seen or (is_test_path is not None and is_test_path(loc.file)):
             continue
-        seen.append(key)
-        if len(seen) >= limit:
+        seen.add(key)
+        kept.append((key[0], key[1], float(loc.score) if isinstance(loc, ScoredLocation) else None))
+        if limit is not None and len(kept) >= limit:
             break
-    return seen
+    scores = [score for _, _, score in kept]
+    scored = all(score is not None and score > 0 for score in scores) and bool(scores)
+    top = max((score or 0.0 for score in scores), default=0.0)
+    out: list[RankedLine] = []
+    above = 0
+    for index, (file, line, line_score) in enumerate(kept):
+        if scored and line_score is not None:
+            if index and line_score < (kept[index - 1][2] or 0.0):
+                above = index
+            weight = (line_score / top) * RANK_DECAY ** above
+        else:
+            weight = RANK_DECAY ** index
+        if out:
+            weight = min(weight, out[-1].weight)
+        out.append(RankedLine(file, line, index + 1, weight))
+    return out
 
 
 @dataclass(frozen=True)
@@ -162,7 +218,8 @@ def search(workspace: Workspace, locations: Iterable[Location], validator: Candi
            is_test_path: Callable[[str], bool] | None = None,
            on_attempt: Callable[[Attempt], None] | None = None, skip: set[str] | None = None,
            checker: JavaTypeChecker | None = None) -> SearchOutcome:
-    """Validate template candidates line by line until a plausible patch (or all of them) or the budget.
+    """Validate template candidates best first across the ranking until a plausible patch (or all of them),
+    the end of the ranking, or the budget.
 
     `skip` holds `syntax_key`s of programs already tried (by an earlier search); they are not tried again.
     """
@@ -171,52 +228,76 @@ def search(workspace: Workspace, locations: Iterable[Location], validator: Candi
     stats = outcome.stats
     start = time.monotonic()
     seen_programs: set[str] = set(skip or ())
-    for file, line in unique_lines(locations, is_test_path, budget.max_lines):
-        stats.lines_tried += 1
-        t0 = time.monotonic()
-        made = proposals_at(workspace, SourceLine(file, line), checker)
-        stats.generation_seconds += time.monotonic() - t0
-        stats.generated += len(made.candidates) + len(made.dropped)
-        for dropped, reason in made.dropped:
-            stats.drop(reason)
-            outcome.records.append(_record(dropped, "dropped", reason))
-        for index, candidate in enumerate(made.candidates):
-            stopped = _out_of_budget(outcome, budget, start)
-            if stopped:
-                outcome.stopped = stopped
-                stats.untried += len(made.candidates) - index
+    ranking = ranked_lines(locations, is_test_path, budget.max_lines)
+    stats.ranked_lines = len(ranking)
+    # (-priority, rank, order within the line, candidate): ties go to the better-ranked line, then the
+    # line's own order.
+    frontier: list[tuple[float, int, int, Candidate]] = []
+    read = 0
+    while True:
+        while read < len(ranking) and (not frontier or -frontier[0][0] < MAX_PRIOR * ranking[read].weight):
+            _read_line(workspace, ranking[read], checker, outcome, frontier)
+            read += 1
+        if not frontier:
+            return outcome
+        stopped = _out_of_budget(outcome, budget, start)
+        if stopped:
+            outcome.stopped = stopped
+            stats.untried += len(frontier)
+            return outcome
+        _, rank_of_line, _, candidate = heapq.heappop(frontier)
+        t1 = time.monotonic()
+        key = syntax_key({candidate.file: candidate.new_text})
+        stats.generation_seconds += time.monotonic() - t1
+        if key in seen_programs:
+            stats.duplicates += 1
+            outcome.records.append(_record(candidate, "duplicate", "the same program as a candidate tried before"))
+            continue
+        seen_programs.add(key)
+        stats.deepest_rank = max(stats.deepest_rank, rank_of_line)
+        attempt = Attempt(candidate, _validate(validator, candidate, stats))
+        outcome.records.append(CandidateRecord.judged(candidate.file, candidate.line, candidate.template,
+                                                      candidate.description, attempt.result))
+        outcome.attempts.append(attempt)
+        if on_attempt is not None:
+            on_attempt(attempt)
+        if attempt.result.plausible:
+            outcome.plausible.append(attempt)
+            if not all_plausible:
+                outcome.stopped = "plausible"
+                stats.untried += len(frontier)
                 return outcome
-            t1 = time.monotonic()
-            key = syntax_key({candidate.file: candidate.new_text})
-            stats.generation_seconds += time.monotonic() - t1
-            if key in seen_programs:
-                stats.duplicates += 1
-                outcome.records.append(_record(candidate, "duplicate", "the same program as a candidate tried before"))
-                continue
-            seen_programs.add(key)
-            before = _split(validator)
-            t2 = time.monotonic()
-            result = validator.validate(candidate.diff())
-            after = _split(validator)
-            if after is not None and before is not None:
-                stats.compilation_seconds += after[0] - before[0]
-                stats.test_seconds += after[1] - before[1]
-            else:
-                stats.test_seconds += time.monotonic() - t2
-            stats.record(result)
-            outcome.records.append(CandidateRecord.judged(candidate.file, candidate.line, candidate.template,
-                                                          candidate.description, result))
-            attempt = Attempt(candidate, result)
-            outcome.attempts.append(attempt)
-            if on_attempt is not None:
-                on_attempt(attempt)
-            if result.plausible:
-                outcome.plausible.append(attempt)
-                if not all_plausible:
-                    outcome.stopped = "plausible"
-                    stats.untried += len(made.candidates) - index - 1
-                    return outcome
-    return outcome
+
+
+def _read_line(workspace: Workspace, line: RankedLine, checker: JavaTypeChecker | None, outcome: SearchOutcome,
+               frontier: list[tuple[float, int, int, Candidate]]) -> None:
+    """Make one line's candidates: the dropped ones into the records, the others onto the frontier."""
+    stats = outcome.stats
+    stats.lines_tried += 1
+    t0 = time.monotonic()
+    made = proposals_at(workspace, SourceLine(line.file, line.line), checker)
+    stats.generation_seconds += time.monotonic() - t0
+    stats.generated += len(made.candidates) + len(made.dropped)
+    for dropped, reason in made.dropped:
+        stats.drop(reason)
+        outcome.records.append(_record(dropped, "dropped", reason))
+    for index, candidate in enumerate(made.candidates):
+        heapq.heappush(frontier, (-score(candidate) * line.weight, line.rank, index, candidate))
+
+
+def _validate(validator: CandidateValidator, candidate: Candidate, stats: SearchStats) -> ValidationResult:
+    """The validator's verdict on one candidate, its seconds split into compilation and tests."""
+    before = _split(validator)
+    t2 = time.monotonic()
+    result = validator.validate(candidate.diff())
+    after = _split(validator)
+    if after is not None and before is not None:
+        stats.compilation_seconds += after[0] - before[0]
+        stats.test_seconds += after[1] - before[1]
+    else:
+        stats.test_seconds += time.monotonic() - t2
+    stats.record(result)
+    return result
 
 
 def _out_of_budget(outcome: SearchOutcome, budget: SearchBudget, start: float) -> str:

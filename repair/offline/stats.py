@@ -71,6 +71,10 @@ class SearchStats:
     `same-text`, `ill-typed:<reason>`); `duplicates` the same program as one already tried;
     `build_failed` those the compiler refused; `tested` those whose tests ran to a verdict (`compiled`
     too: Python's are run at all); `untried` those left when the budget ran out.
+
+    How deep the search went: `ranked_lines` the suspicious lines it could walk, `lines_tried` the lines
+    whose candidates it made, `deepest_rank` the rank (1-based) of the lowest-ranked line it validated a
+    candidate of.
     """
 
     generated: int = 0
@@ -83,6 +87,8 @@ class SearchStats:
     plausible: int = 0
     untried: int = 0
     lines_tried: int = 0
+    ranked_lines: int = 0
+    deepest_rank: int = 0
     generation_seconds: float = 0.0
     compilation_seconds: float = 0.0
     test_seconds: float = 0.0
@@ -111,6 +117,8 @@ class SearchStats:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for name in ("generation_seconds", "compilation_seconds", "test_seconds"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.ranked_lines = max(self.ranked_lines, other.ranked_lines)
+        self.deepest_rank = max(self.deepest_rank, other.deepest_rank)
         self.dropped = dict(Counter(self.dropped) + Counter(other.dropped))
 
     @property
@@ -126,7 +134,12 @@ class SearchStats:
         for key in ("generation_seconds", "compilation_seconds", "test_seconds"):
             data[key] = round(data[key], 3)
         data["dropped_total"] = self.dropped_total
+        data["depth"] = self.depth()
         return data
+
+    def depth(self) -> dict[str, int]:
+        """How deep into the fault-localisation ranking the search went (result.json's `search_depth`)."""
+        return {"deepest_rank": self.deepest_rank, "lines_read": self.lines_tried, "ranked_lines": self.ranked_lines}
 
     def summary(self) -> str:
         """One line for the terminal and the model."""
@@ -144,4 +157,7 @@ def fate_counts(search: Mapping[str, Any]) -> str:
              f"{search.get('tested', 0)} tested", f"{search.get('plausible', 0)} plausible"]
     if search.get("untried"):
         parts.append(f"{search['untried']} not tried (the search stopped)")
+    depth = search.get("depth") or {}
+    if depth.get("ranked_lines"):
+        parts.append(f"depth: line {depth.get('deepest_rank', 0)} of {depth['ranked_lines']} ranked")
     return "; ".join(parts)
