@@ -53,7 +53,17 @@ class LocalWorkspace(GitBackedWorkspace):
         if src == self._root or src in self._root.parents:
             raise WorkspaceError(f"the workspace {self._root} must not be inside the source {src}")
         ignore = shutil.ignore_patterns(*_COPY_IGNORE_NAMES, *exclude)
-        shutil.copytree(src, self._root, ignore=ignore, dirs_exist_ok=True, symlinks=True)
+        try:
+            shutil.copytree(src, self._root, ignore=ignore, dirs_exist_ok=True, symlinks=True)
+        except shutil.Error as exc:  # one entry per file that could not be copied: a FIFO, a socket, no access
+            problems = [entry for entry in exc.args[0] if isinstance(entry, tuple) and len(entry) == 3] \
+                if exc.args and isinstance(exc.args[0], list) else []
+            if not problems:
+                raise WorkspaceError(f"cannot copy {src} into a workspace: {exc}") from None
+            first, _, why = problems[0]
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise WorkspaceError(f"cannot copy {first} into a workspace: {why}{more}; remove it or move it "
+                                 "out of the repository") from None
         self._state.commit_base(f"repair: import {src.name}")
 
     # -- Workspace protocol ---------------------------------------------------------

@@ -57,6 +57,21 @@ def redact(text: str, secrets: Iterable[str] | None = None) -> str:
     return text
 
 
+# Strings shaped like credentials whatever variable (if any) held them: well-known key prefixes, JWTs, and long
+# words of 20 characters or more with at least four digits (keys, hashes); identifiers and messages rarely are.
+_TOKEN_LIKE = re.compile(
+    r"\b(?:sk|pk|rk)-[A-Za-z0-9_-]{16,}"
+    r"|\b(?:gh[pousr]_|github_pat_|glpat-|xox[abposr]-|AKIA|ASIA|AIza)[A-Za-z0-9_-]{12,}"
+    r"|\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"
+    r"|(?<![\w+/=-])(?=(?:[\w+/=-]*?\d){4})(?=[\w+/=-]*?[A-Za-z])[\w+/=-]{20,}")
+
+
+def redact_tokens(text: str, replacement: str = "***") -> str:
+    """`text` with every token-like string (API keys, access tokens, JWTs, long letter-and-digit strings such
+    as hashes) replaced, for text that leaves the machine, such as a web search query."""
+    return _TOKEN_LIKE.sub(replacement, text)
+
+
 def scrub_secrets(folder: Path, secrets: Iterable[str] | None = None) -> list[Path]:
     """Replace every secret value in every file under `folder` by `***`; the files that held one."""
     needles = [s.encode() for s in (secret_values() if secrets is None else secrets) if len(s) >= MIN_SECRET_LENGTH]

@@ -60,7 +60,10 @@ class LocalDataset:
         if not command:
             raise RepairError(f"no test command for {self.root}: pass --test-cmd (e.g. --test-cmd 'pytest -q')")
         self.test_cmd = command
-        self.setup = setup_from_command(command, per_test_timeout, total_timeout)
+        try:
+            self.setup = setup_from_command(command, per_test_timeout, total_timeout)
+        except ValueError as exc:  # shlex: an unterminated quote, a lone escape; or an empty command
+            raise RepairError(f"the test command {command!r} cannot be read: {exc}") from None
 
     def list_bugs(self) -> list[Bug]:
         return [self.get(f"local:{self.root}")]

@@ -19,43 +19,18 @@ from typing import Protocol
 from repair.errors import RepairError
 from repair.fsm import Transition
 from repair.models.base import Model, ModelGaveUp, ModelReply, ToolCall, Usage
+from repair.models.budget import Budget, BudgetedModel, RunBudget
 from repair.models.reply_format import reply_from_dict
 from repair.prompts import Observation, state_prompt, system_prompt
 from repair.tools import Tool, ToolContext, ToolResult, all_tools, function_schema
 from repair.tools.base import ContextBoundModel
-from repair.trajectory import RecordingModel, Step, TrajectoryWriter
+from repair.trajectory import RecordingModel, Step, TrajectoryWriter, is_raised
+
+__all__ = ["Agent", "AgentObserver", "AgentResult", "Budget", "MAX_MALFORMED_IN_A_ROW"]
 
 MAX_MALFORMED_IN_A_ROW = 3
 # Tools whose output steers the FSM rather than informs; the prompt shows them as hypotheses and state.
 _STEERING = {"express_hypothesis", "discard_hypothesis", "collect_more_information", "goal_accomplished"}
-
-
-@dataclass(kw_only=True)
-class Budget:
-    """When the run stops: cycles, tokens (prompt + completion), dollars, wall-clock seconds."""
-
-    max_cycles: int = 40
-    max_tokens: int | None = None
-    max_usd: float | None = None
-    max_seconds: float | None = None
-
-
-def budget_spent(cycles: int, usage: Usage, seconds: float = 0.0, *, max_cycles: int | None = None,
-                 max_tokens: int | None = None, max_usd: float | None = None, max_seconds: float | None = None,
-                 cycle_unit: str = "cycles", scope: str = "") -> str:
-    """Why `cycles`, `usage` and `seconds` have reached one of the limits (checked in this order), or ''.
-
-    `scope` names the budget in the reason ("total "); `cycle_unit` says what a cycle is ("model calls").
-    """
-    if max_cycles is not None and cycles >= max_cycles:
-        return f"{scope}cycle budget spent ({max_cycles} {cycle_unit})"
-    if max_tokens is not None and usage.prompt_tokens + usage.completion_tokens >= max_tokens:
-        return f"{scope}token budget spent ({max_tokens} tokens)"
-    if max_usd is not None and usage.cost_usd >= max_usd:
-        return f"{scope}dollar budget spent (${max_usd:.2f})"
-    if max_seconds is not None and seconds >= max_seconds:
-        return f"{scope}time budget spent ({max_seconds:.0f}s)"
-    return ""
 
 
 @dataclass
@@ -81,17 +56,23 @@ class AgentObserver(Protocol):
 
 
 class Agent:
-    """Runs one repair attempt: at most `budget` cycles of prompt → reply → tool, recording each step."""
+    """Runs one repair attempt: prompt → reply → tool, recording each step, until the goal is accomplished,
+    the run's budget (`ctx.budget`, shared with every other agent of the run) cannot pay for another model
+    call, or this agent's own share of cycles (`max_cycles`, FixAgent's L3) is used up."""
 
     def __init__(self, model: Model, ctx: ToolContext, budget: Budget | None = None,
                  writer: TrajectoryWriter | None = None, observer: AgentObserver | None = None,
-                 tools: dict[str, Tool] | None = None) -> None:
-        if isinstance(model, ContextBoundModel):
-            model.bind(ctx)
-        self.model = RecordingModel(model)
+                 tools: dict[str, Tool] | None = None, *, max_cycles: int | None = None) -> None:
+        if budget is not None:  # a run of its own: its clock starts now
+            ctx.budget = RunBudget(budget)
+        inner = model.inner if isinstance(model, BudgetedModel) else model
+        if isinstance(inner, ContextBoundModel):
+            inner.bind(ctx)
+        same_budget = isinstance(model, BudgetedModel) and model.budget is ctx.budget
+        self.model = RecordingModel(model if same_budget else BudgetedModel(inner, ctx.budget))
         self.ctx = ctx
         ctx.model = self.model
-        self.budget = budget or Budget()
+        self.max_cycles = max_cycles
         self.writer = writer
         self.observer = observer
         self.tools = tools or all_tools()
@@ -105,19 +86,17 @@ class Agent:
     def run(self) -> AgentResult:
         """Cycle until goal_accomplished, a budget runs out, or the model keeps answering malformed."""
         self._start = time.monotonic()
-        if self.budget.max_seconds is not None:
-            self.ctx.deadline = self._start + self.budget.max_seconds
         status, reason = "failed", ""
         try:
             while not self.ctx.fsm.done:
-                reason = self._exhausted()
-                if reason:
+                if self.max_cycles is not None and len(self.steps) >= self.max_cycles:
+                    reason = f"cycle budget spent ({self.max_cycles} cycles of this level)"
                     break
                 self.step(len(self.steps) + 1)
                 if self.malformed_in_a_row >= MAX_MALFORMED_IN_A_ROW:
                     status, reason = "error: model output", f"{MAX_MALFORMED_IN_A_ROW} malformed replies in a row"
                     break
-        except ModelGaveUp as exc:  # e.g. the offline engine ran out of candidates
+        except ModelGaveUp as exc:  # the run's budget is spent, or the offline engine ran out of candidates
             status, reason = "failed", str(exc)
         except RepairError as exc:  # the model could not answer (server down, script exhausted)
             status, reason = "error: model", str(exc)
@@ -140,10 +119,16 @@ class Agent:
                                                      self._budget_left(cycle))},
         ]
         prompt_hash = hashlib.sha256(json.dumps(messages).encode()).hexdigest()[:16]
-        reply = self.model.complete(messages, [function_schema(t) for t in allowed])
+        try:
+            reply = self.model.complete(messages, [function_schema(t) for t in allowed])
+        except RepairError as exc:  # recorded, so that a replay stops where this run stopped, for the same reason
+            self._write(Step(cycle=cycle, state_before=before, state_after=before, prompt_hash=prompt_hash,
+                             replies=self.model.take(), tool=None, args={}, result=f"run stopped: {exc}", ok=False,
+                             malformed=False, seconds=time.monotonic() - started, data={"stopped": True}))
+            raise
         result = self._execute(cycle, reply)
         replies = self.model.take()
-        usage = sum((reply_from_dict(r).usage for r in replies), Usage())
+        usage = sum((reply_from_dict(r).usage for r in replies if not is_raised(r)), Usage())
         self.usage = self.usage + usage
         self.malformed_in_a_row = self.malformed_in_a_row + 1 if result.malformed else 0
         call = reply.command
@@ -163,11 +148,14 @@ class Agent:
                     completion_tokens=usage.completion_tokens, cost_usd=usage.cost_usd,
                     seconds=time.monotonic() - started, data=data)
         self.steps.append(step)
-        if self.writer:
-            self.writer.write(step)
+        self._write(step)
         if self.observer:
             self.observer.step_done(step)
         return step
+
+    def _write(self, step: Step) -> None:
+        if self.writer:
+            self.writer.write(step)
 
     def _execute(self, cycle: int, reply: ModelReply) -> ToolResult:
         """Validate the reply against the tools and the FSM, then run the tool; errors go back as text."""
@@ -181,6 +169,7 @@ class Agent:
             return ToolResult.error(self.ctx.fsm.refusal(call.name))
         if self.observer:
             self.observer.tool_started(cycle, self.ctx.fsm.state.value, call)
+        self.ctx.cycle = cycle
         try:
             result = self.tools[call.name].run(call.args, self.ctx)
         except RepairError as exc:  # a workspace or toolchain problem: the model should hear about it
@@ -189,19 +178,6 @@ class Agent:
             self.ctx.fsm.advance(call.name, cycle)
         return result
 
-    def _exhausted(self) -> str:
-        """Why the budget is spent, or ''."""
-        b = self.budget
-        return budget_spent(len(self.steps), self.usage, time.monotonic() - self._start, max_cycles=b.max_cycles,
-                            max_tokens=b.max_tokens, max_usd=b.max_usd, max_seconds=b.max_seconds)
-
     def _budget_left(self, cycle: int) -> str:
-        b = self.budget
-        parts = [f"{b.max_cycles - cycle + 1} cycles (this one included)"]
-        if b.max_tokens is not None:
-            parts.append(f"{b.max_tokens - self.usage.prompt_tokens - self.usage.completion_tokens} tokens")
-        if b.max_usd is not None:
-            parts.append(f"${b.max_usd - self.usage.cost_usd:.4f}")
-        if b.max_seconds is not None:
-            parts.append(f"{b.max_seconds - (time.monotonic() - self._start):.0f} seconds")
-        return ", ".join(parts)
+        mine = [] if self.max_cycles is None else [f"{self.max_cycles - cycle + 1} cycles of this level"]
+        return ", ".join([*mine, self.ctx.budget.left()]) + " (this cycle included)"

@@ -112,9 +112,23 @@ BackendOption = typer.Option("local", "--backend", help="Where the project's cod
                              "for code you do not trust). See the README.")
 StrategyOption = typer.Option("auto", "--strategy", help="fsm (RepairAgent's agent), escalate (FixAgent's "
                               "L1→L2→L3, then the agent) or auto: escalate with an LLM, fsm offline.")
-MaxCyclesOption = typer.Option(40, "--max-cycles", min=1, help="Stop after this many agent cycles.")
-MaxTokensOption = typer.Option(None, "--max-tokens", min=1, help="Stop after this many model tokens.")
-BudgetUsdOption = typer.Option(None, "--budget-usd", min=0, help="Stop once the model calls cost this much (USD).")
+MaxCyclesOption = typer.Option(40, "--max-cycles", min=1, help="At most this many model calls in the whole run "
+                               "(FSM cycles, FixAgent's agents and generate_method_body alike).")
+MaxTokensOption = typer.Option(None, "--max-tokens", min=1, help="At most this many model tokens in the whole run "
+                               "(estimated from the text when the server reports none).")
+
+
+def _positive(value: float | None) -> float | None:
+    if value is not None and not value > 0:
+        raise typer.BadParameter(f"must be more than 0, not {value:g}")
+    return value
+
+
+BudgetUsdOption = typer.Option(None, "--budget-usd", callback=_positive, help="At most this many dollars of model "
+                               "calls in the whole run (no call is started that could not be paid).")
+WebOption = typer.Option(None, "--web/--no-web", show_default=False, help="Let FixAgent's Helper send a search "
+                         "query about the failure to the web (default: yes, unless ~/.config/repair/config.toml "
+                         "says web = false); --no-web for private code.")
 
 
 def bug_id_from(bug: str | None, repo: Path | None, bug_option: str | None = None) -> str:

@@ -17,6 +17,12 @@ class ToolchainMissingError(RepairError):
     """javac, java, JUnit or another external tool is not available."""
 
 
+class TestCommandError(RepairError):
+    """A test command that cannot start (its program is not found or cannot be executed)."""
+
+    __test__ = False  # not a pytest test class, whatever its name
+
+
 class PatchError(RepairError):
     """A patch that cannot be parsed or applied."""
 

@@ -1,9 +1,12 @@
 """FixAgent's escalation: L1 (Locator + Fixer), then L2 (+ Summarizer, Slicer, FixerPro rounds), then L3
 (+ RepoFocus, Helper, then RepairAgent's FSM agent with everything gathered so far), until a plausible patch.
 
-Each level has its own budget (model calls, tokens, dollars); a level that spends it hands over to the next.
-Every agent call is a trajectory step (state `L1`/`L2`/`L3`, tool `fixagent.<agent>`), so a run can be
-replayed from its recorded replies; the FSM agent's own cycles follow in the same file.
+One budget governs the run (`ctx.budget`: model calls, tokens, dollars, seconds since `repair fix` began);
+every agent's call and every FSM cycle is paid from it, and when it cannot pay for a call the run ends.
+Each level may also take only a share of it (`LevelBudget`); a level that spends its share hands over to
+the next. Every agent call is a trajectory step (state `L1`/`L2`/`L3`, tool `fixagent.<agent>`), so a run
+can be replayed from its recorded replies; so is what the caches and the web answered, so that a replay
+makes the same model calls. The FSM agent's own cycles follow in the same file.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from repair.agent import Agent, AgentObserver, AgentResult, Budget, budget_spent
+from repair.agent import Agent, AgentObserver, AgentResult
 from repair.errors import RepairError
 from repair.fault_localization import FaultLocalizer, Suspicious
 from repair.fixagent import (
@@ -27,9 +30,11 @@ from repair.fixagent import (
     Guide,
     RelatedFile,
     ReviewedPatch,
+    SearchHit,
     Slice,
     Summaries,
     WebSearch,
+    WebSearchUnavailableError,
     fix,
     help_debug,
     load_sources,
@@ -41,12 +46,13 @@ from repair.fixagent import (
 )
 from repair.fixagent.repo_focus import describe as describe_related
 from repair.fixagent.summarizer import cache_file
-from repair.models.base import Model, ToolCall, Usage
-from repair.models.reply_format import reply_to_dict
+from repair.models.base import Model, ModelGaveUp, ToolCall, Usage
+from repair.models.budget import BudgetedModel, usd
 from repair.prompts import Observation
+from repair.runners.report import collapse_repeated_frames
 from repair.syntax import language_of
 from repair.tools import FixAttempt, ToolContext
-from repair.trajectory import Step, TrajectoryWriter
+from repair.trajectory import RecordingModel, Step, TrajectoryWriter, is_raised
 from repair.user_cache import user_cache_dir
 
 MAX_FAILURES_SHOWN = 5
@@ -55,28 +61,59 @@ MAX_TRACE_CHARS = 800
 
 @dataclass
 class LevelBudget:
-    """What one level may spend. `max_cycles` counts model calls (a cached summary is free); at L3 it covers
-    the Helper's call and the FSM agent's cycles."""
+    """The share of the run's budget one level may take (None: whatever is left). `max_cycles` counts model
+    calls (a cached summary is free); at L3 it covers the Helper's call and the FSM agent's cycles."""
 
-    max_cycles: int
+    max_cycles: int | None = None
     max_tokens: int | None = None
     max_usd: float | None = None
 
 
 @dataclass
+class ReplayedCaches:
+    """What the caches answered in a recorded run, so that its replay makes the same model calls: the
+    Summarizer's cached summaries (None: the recorded run asked the model) and the web search's answer."""
+
+    summaries: dict[str, str] | None = None
+    web: WebSearch | None = None
+
+    @classmethod
+    def from_steps(cls, steps: list[Step]) -> ReplayedCaches:
+        """Read them from a trajectory's `fixagent.summarizer` and `fixagent.helper` steps."""
+        replayed = cls()
+        for step in steps:
+            if step.tool == "fixagent.summarizer" and step.data.get("cache") == "hit":
+                replayed.summaries = {str(k): str(v) for k, v in (step.data.get("summaries") or {}).items()}
+            if step.tool == "fixagent.helper" and "web" in step.data:
+                replayed.web = RecordedSearch(step.data["web"])
+        return replayed
+
+
+class RecordedSearch:
+    """A web search that answers what the recorded run's search answered (hits, or unavailable)."""
+
+    def __init__(self, record: dict[str, Any]) -> None:
+        self.record = record
+
+    def search(self, query: str, max_results: int) -> list[SearchHit]:
+        if not self.record.get("available", False):
+            raise WebSearchUnavailableError(str(self.record.get("reason", "web search unavailable")))
+        return [SearchHit(**hit) for hit in self.record.get("hits", [])][:max_results]
+
+
+@dataclass
 class EscalationConfig:
-    """Budgets per level, a cap over all levels, FixerPro's rounds, and where caches and the web are."""
+    """Each level's share of the run's budget, FixerPro's rounds, where caches and the web are, and (in a
+    replay) what the caches answered in the recorded run."""
 
     l1: LevelBudget = field(default_factory=lambda: LevelBudget(2))
     l2: LevelBudget = field(default_factory=lambda: LevelBudget(5))
-    l3: LevelBudget = field(default_factory=lambda: LevelBudget(40))
-    total_tokens: int | None = None
-    total_usd: float | None = None
+    l3: LevelBudget = field(default_factory=LevelBudget)
     fixer_pro_rounds: int = 3
-    fsm_max_seconds: float | None = None
     cache_dir: Path | None = None  # default: $REPAIR_CACHE_DIR or ~/.cache/repair
     web_search: WebSearch | None = None  # default: ddgs, cached on disk
     use_web: bool = True
+    replayed: ReplayedCaches | None = None
 
     def budget(self, level: int) -> LevelBudget:
         return (self.l1, self.l2, self.l3)[level - 1]
@@ -148,12 +185,11 @@ class EscalationResult:
 
 
 class _Meter:
-    """Spending of one level, checked against its budget and the cap over all levels."""
+    """What one level spent, checked against its share of the run's budget."""
 
-    def __init__(self, budget: LevelBudget, config: EscalationConfig, spent_before: Usage) -> None:
+    def __init__(self, level: int, budget: LevelBudget) -> None:
+        self.level = level
         self.budget = budget
-        self.config = config
-        self.before = spent_before
         self.usage = Usage()
         self.cycles = 0
 
@@ -163,24 +199,18 @@ class _Meter:
 
     def exhausted(self) -> str:
         """Why this level may not make another model call, or ''."""
-        b, c = self.budget, self.config
-        return (budget_spent(self.cycles, self.usage, max_cycles=b.max_cycles, max_tokens=b.max_tokens,
-                             max_usd=b.max_usd, cycle_unit="model calls")
-                or budget_spent(0, self.before + self.usage, max_tokens=c.total_tokens, max_usd=c.total_usd,
-                                scope="total "))
+        b = self.budget
+        tokens = self.usage.prompt_tokens + self.usage.completion_tokens
+        if b.max_cycles is not None and self.cycles >= b.max_cycles:
+            return f"L{self.level} cycle budget spent ({b.max_cycles} model calls)"
+        if b.max_tokens is not None and tokens >= b.max_tokens:
+            return f"L{self.level} token budget spent ({tokens} of {b.max_tokens} tokens)"
+        if b.max_usd is not None and self.usage.cost_usd >= b.max_usd:
+            return f"L{self.level} dollar budget spent ({usd(self.usage.cost_usd)} of {usd(b.max_usd)})"
+        return ""
 
-    def fsm_budget(self, max_seconds: float | None) -> Budget:
-        """What is left of this level, as the FSM agent's budget."""
-        def left(cap: float | None, used: float) -> float | None:
-            return None if cap is None else max(cap - used, 0)
-
-        b, c = self.budget, self.config
-        total = self.before + self.usage
-        tokens = [t for t in (left(b.max_tokens, self.usage.prompt_tokens + self.usage.completion_tokens),
-                              left(c.total_tokens, total.prompt_tokens + total.completion_tokens)) if t is not None]
-        usd = [u for u in (left(b.max_usd, self.usage.cost_usd), left(c.total_usd, total.cost_usd)) if u is not None]
-        return Budget(max_cycles=max(b.max_cycles - self.cycles, 0), max_tokens=int(min(tokens)) if tokens else None,
-                      max_usd=min(usd) if usd else None, max_seconds=max_seconds)
+    def cycles_left(self) -> int | None:
+        return None if self.budget.max_cycles is None else max(self.budget.max_cycles - self.cycles, 0)
 
 
 @dataclass
@@ -208,7 +238,11 @@ class Escalation:
 
     def __init__(self, model: Model, ctx: ToolContext, config: EscalationConfig | None = None,
                  writer: TrajectoryWriter | None = None, observer: AgentObserver | None = None) -> None:
-        self.model = model
+        # Every call of every level goes through the run's budget; FixAgent's calls are also recorded here
+        # (the FSM agent records its own).
+        self.model = model if isinstance(model, BudgetedModel) and model.budget is ctx.budget else \
+            BudgetedModel(model, ctx.budget)
+        self.recorder = RecordingModel(self.model)
         self.ctx = ctx
         self.config = config or EscalationConfig()
         self.writer = writer
@@ -223,35 +257,47 @@ class Escalation:
         self._step = 0
 
     def run(self) -> EscalationResult:
-        """Escalate until a plausible patch appears or L3 ends."""
+        """Escalate until a plausible patch appears, L3 ends, or the run's budget cannot pay for a call."""
         started = time.monotonic()
-        status, reason, level = "failed", "no level produced a plausible patch", None
+        status, reason, level = "failed", "", None
         runners = {1: self._level1, 2: self._level2, 3: self._level3}
         try:
             self._prepare()
-            for number, run_level in runners.items():
-                meter = _Meter(self.config.budget(number), self.config, self.usage)
-                try:
-                    run_level(meter)
-                    stopped = ""
-                except _LevelStopped as exc:
-                    stopped = str(exc)
-                self.usage = self.usage + meter.usage
-                plausible = self.ctx.memory.plausible is not None
-                if self.fsm_result is not None and self.fsm_result.status.startswith("error"):
-                    self.levels.append(LevelReport(number, "error", self.fsm_result.reason, meter.cycles,
-                                                   meter.usage))
-                    status, reason = self.fsm_result.status, self.fsm_result.reason
-                    break
-                self.levels.append(LevelReport(number, "plausible" if plausible else "failed",
-                                               stopped or ("a plausible patch" if plausible else "no plausible patch"),
-                                               meter.cycles, meter.usage))
-                if plausible:
-                    status, reason, level = "plausible", f"plausible patch at L{number}", number
-                    break
-        except RepairError as exc:  # the model cannot answer (server down, script exhausted)
+        except RepairError as exc:  # no buggy file to work on
             status, reason = "error: model", str(exc)
-            self.levels.append(LevelReport(len(self.levels) + 1, "error", reason))
+            self.levels.append(LevelReport(1, "error", reason))
+            runners = {}
+        for number, run_level in runners.items():
+            meter = _Meter(number, self.config.budget(number))
+            stopped = ""
+            try:
+                run_level(meter)
+            except _LevelStopped as exc:
+                stopped = str(exc)
+            except RepairError as exc:  # the run's budget is spent, or the model cannot answer: the run ends
+                self._record_stop(number, exc)
+                self.usage = self.usage + meter.usage
+                gave_up = isinstance(exc, ModelGaveUp)
+                status, reason = ("failed" if gave_up else "error: model"), str(exc)
+                self.levels.append(LevelReport(number, "failed" if gave_up else "error", reason, meter.cycles,
+                                               meter.usage))
+                break
+            self.usage = self.usage + meter.usage
+            plausible = self.ctx.memory.plausible is not None
+            fsm = self.fsm_result if number == 3 else None
+            if fsm is not None and fsm.status.startswith("error"):
+                self.levels.append(LevelReport(number, "error", fsm.reason, meter.cycles, meter.usage))
+                status, reason = fsm.status, fsm.reason
+                break
+            outcome = "a plausible patch" if plausible else (fsm.reason if fsm else "") or "no plausible patch"
+            self.levels.append(LevelReport(number, "plausible" if plausible else "failed", stopped or outcome,
+                                           meter.cycles, meter.usage))
+            if plausible:
+                status, reason, level = "plausible", f"plausible patch at L{number}", number
+                break
+        if status == "failed" and not reason:
+            last = self.levels[-1]
+            reason = f"no level produced a plausible patch (L{last.level}: {last.reason})"
         plausible_result = self.ctx.memory.plausible
         return EscalationResult(status, reason, level, plausible_result.diff if plausible_result else "",
                                 self.agents, self.levels, self.usage, time.monotonic() - started, self.notes,
@@ -283,8 +329,8 @@ class Escalation:
         failing = [r for r in report.results.values() if r.status.failed]
         if not report.build_ok:
             return f"the build fails:\n{report.build_output[:2000]}"
-        parts = [f"- {r.test_id}: {r.message.strip()[:400]}\n{r.trace.strip()[:MAX_TRACE_CHARS]}"
-                 for r in failing[:MAX_FAILURES_SHOWN]]
+        parts = [f"- {r.test_id}: {r.message.strip()[:400]}\n"
+                 f"{collapse_repeated_frames(r.trace.strip())[:MAX_TRACE_CHARS]}" for r in failing[:MAX_FAILURES_SHOWN]]
         if len(failing) > MAX_FAILURES_SHOWN:
             parts.append(f"({len(failing) - MAX_FAILURES_SHOWN} more failing tests)")
         return "\n".join(parts) or "(no failing test detail)"
@@ -293,30 +339,36 @@ class Escalation:
         g = self.gathered
         assert g.file is not None
         self._need(meter)
-        located = locate(self.model, g.file, g.suspicious, g.failures)
+        located = locate(self.recorder, g.file, g.suspicious, g.failures)
         g.lines = located.lines
         self._record(1, "locator", meter, located.call, f"lines {', '.join(map(str, g.lines)) or '(none)'}",
                      located.note)
         self._need(meter)
-        draft = fix(self.model, g.file, g.lines, g.failures)
+        draft = fix(self.recorder, g.file, g.lines, g.failures)
         self._try_draft(1, "fixer", meter, draft)
 
     def _level2(self, meter: _Meter) -> None:
         g = self.gathered
         assert g.file is not None
         if not g.summaries:
-            self._need(meter, free=summaries_cached(self.cache_dir, g.file))
-            g.summaries = summarize(self.model, g.file, self.cache_dir)
+            replayed = self.config.replayed
+            if replayed is not None and replayed.summaries is not None:  # the recorded run's cache hit
+                g.summaries = Summaries(replayed.summaries, None, cached=True)
+            else:  # a replay of a run that asked the model asks again: the cache must not answer
+                self._need(meter, free=replayed is None and summaries_cached(self.cache_dir, g.file))
+                g.summaries = summarize(self.recorder, g.file, None if replayed is not None else self.cache_dir)
+            cached = g.summaries.cached
             self._record(2, "summarizer", meter, g.summaries.call,
-                         "cached" if g.summaries.cached else f"{len(g.summaries.by_function)} functions",
-                         g.summaries.text(), cached=g.summaries.cached)
+                         "cached" if cached else f"{len(g.summaries.by_function)} functions",
+                         g.summaries.text(), cached=cached,
+                         data={"cache": "hit", "summaries": g.summaries.by_function} if cached else {"cache": "miss"})
         self._need(meter)
-        g.snippet = slice_file(self.model, g.file, g.lines, g.summaries)
+        g.snippet = slice_file(self.recorder, g.file, g.lines, g.summaries)
         self._record(2, "slicer", meter, g.snippet.call, f"lines {g.snippet.first}-{g.snippet.last}",
                      g.snippet.note)
         for _round in range(self.config.fixer_pro_rounds):
             self._need(meter)
-            draft = refine(self.model, g.file, g.snippet, g.summaries, g.reviewed, g.failures)
+            draft = refine(self.recorder, g.file, g.snippet, g.summaries, g.reviewed, g.failures)
             if self._try_draft(2, "fixer_pro", meter, draft):
                 return
 
@@ -330,13 +382,15 @@ class Escalation:
                      cycles=0)
         if self.config.use_web:
             self._need(meter)
-            search = self.config.web_search or CachedSearch(DdgsSearch(), self.cache_dir)
-            g.guide = help_debug(self.model, g.file.language, g.failures, search)
+            replayed = self.config.replayed
+            search = (replayed.web if replayed and replayed.web else None) or self.config.web_search or \
+                CachedSearch(DdgsSearch(), self.cache_dir)
+            g.guide = help_debug(self.recorder, g.file.language, g.failures, search)
             self._record(3, "helper", meter, g.guide.call, "guide written" if g.guide.available else
-                         "web search unavailable", g.guide.for_prompt(), cycles=1 if g.guide.call else 0)
+                         "web search unavailable", g.guide.for_prompt(), cycles=1 if g.guide.call else 0,
+                         data={"web": g.guide.record()})
         self._need(meter)
-        agent = Agent(self.model, self.ctx, meter.fsm_budget(self.config.fsm_max_seconds), self.writer,
-                      self.observer)
+        agent = Agent(self.model, self.ctx, writer=self.writer, observer=self.observer, max_cycles=meter.cycles_left())
         self.ctx.memory.handover = [f"{obs.command}\n{obs.result}" for obs in self._handover()]
         self.fsm_result = agent.run()
         meter.charge(self.fsm_result.usage, self.fsm_result.cycles)
@@ -380,15 +434,23 @@ class Escalation:
         g = self.gathered
         if draft.diff is None:
             g.reviewed.append(ReviewedPatch(draft.call.text.strip()[:1500] or "(empty reply)",
-                                            f"{draft.error}: answer with a ```diff block"))
+                                            f"{draft.error}: answer with a ```diff block", is_diff=False))
             self._record(level, agent, meter, draft.call, "no diff", draft.error, ok=False)
             return False
         result = self.ctx.validator.validate(draft.diff)
         self.notes.extend(result.notes)
         verdict = result.describe() + "".join(f"\nnote: {n}" for n in result.notes)
+        earlier = self.ctx.memory.tried(result.diff) if result.cached and not result.plausible else None
+        if earlier is not None:  # the same change again: the same verdict, and not counted as a new try
+            verdict = f"already tried at {earlier.when()}: {verdict}"
+            g.reviewed.append(ReviewedPatch(draft.diff, verdict))
+            self._record(level, agent, meter, draft.call, "already tried", verdict, ok=False,
+                         data={**result.to_dict(), "already_tried": True})
+            return False
         g.reviewed.append(ReviewedPatch(draft.diff, verdict))
         self.ctx.memory.attempts.append(FixAttempt(result.diff or draft.diff, result.status,
-                                                   verdict.splitlines()[0] if verdict else result.status))
+                                                   verdict.splitlines()[0] if verdict else result.status,
+                                                   self._step + 1, f"L{level} {agent}"))
         if result.plausible:
             self.ctx.memory.plausible = result
         self._record(level, agent, meter, draft.call, result.status, verdict, ok=result.plausible,
@@ -405,7 +467,7 @@ class Escalation:
         state = f"L{level}"
         prompt_hash = hashlib.sha256(json.dumps(call.messages).encode()).hexdigest()[:16] if call else ""
         step = Step(cycle=self._step, state_before=state, state_after=state, prompt_hash=prompt_hash,
-                    replies=[reply_to_dict(call.reply)] if call else [], tool=f"fixagent.{agent}", args={},
+                    replies=self.recorder.take(), tool=f"fixagent.{agent}", args={},
                     result=f"{outcome}\n{detail}".strip(), ok=ok, malformed=False, prompt_tokens=usage.prompt_tokens,
                     completion_tokens=usage.completion_tokens, cost_usd=usage.cost_usd, data=data or {})
         if self.writer:
@@ -413,6 +475,16 @@ class Escalation:
         if self.observer:
             self.observer.tool_started(self._step, state, ToolCall(f"fixagent.{agent}"))
             self.observer.step_done(step)
+
+    def _record_stop(self, level: int, exc: RepairError) -> None:
+        """The call that ended the run, so that a replay ends at the same call for the same reason."""
+        entries = self.recorder.take()
+        if not any(is_raised(e) for e in entries) or not self.writer:
+            return
+        self._step += 1
+        self.writer.write(Step(cycle=self._step, state_before=f"L{level}", state_after=f"L{level}", prompt_hash="",
+                               replies=entries, tool=None, args={}, result=f"run stopped: {exc}", ok=False,
+                               malformed=False, data={"stopped": True}))
 
 
 def summaries_cached(cache_dir: Path, file: BuggyFile) -> bool:

@@ -14,21 +14,24 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from repair.agent import Agent, AgentObserver, AgentResult, Budget
+from repair.agent import Agent, AgentObserver, AgentResult
 from repair.apply_patch import apply_to_repo
 from repair.checkout import CheckedOutBug, check_out
 from repair.containers.secrets_filter import scrub_secrets
 from repair.datasets.registry import DatasetOptions
 from repair.errors import RepairError
-from repair.escalation import Escalation, EscalationConfig, EscalationResult
+from repair.escalation import Escalation, EscalationConfig, EscalationResult, LevelBudget, ReplayedCaches
 from repair.model_spec import default_spec, make_model
 from repair.models import FsmOnlyModel, Model, ScriptedModel, SearchingModel, load_prices
+from repair.models.base import ReachableModel
+from repair.models.budget import Budget, RunBudget, check_limits
 from repair.patch import content_key
 from repair.patch_rules import PatchRules
 from repair.provenance import made_here, sign_run
-from repair.reports import write_run_reports
+from repair.reports import read_run_result, write_run_reports
 from repair.tools import ToolContext, ToolOptions
-from repair.trajectory import TrajectoryWriter, read_trajectory, replay_script
+from repair.trajectory import Step, TrajectoryWriter, read_trajectory, replay_script
+from repair.user_config import web_allowed
 from repair.validation import PatchValidator
 
 MAX_CANDIDATE_RECORDS = 2000  # one by one in result.json; the search counts cover every candidate
@@ -56,10 +59,20 @@ class FixOptions:
     strategy: str = "auto"  # fsm | escalate | auto (escalate when an LLM is configured)
     all_plausible: bool = False
     reports: bool = True
+    web: bool | None = None  # may the Helper search the web? None: the settings file says (default yes)
+
+    def __post_init__(self) -> None:
+        # Refused here, before any checkout: such a run could never make a model call.
+        check_limits({"--max-cycles": self.max_cycles, "--max-tokens": self.max_tokens,
+                      "--budget-usd": self.budget_usd, "--max-seconds": self.max_seconds})
 
     def budget(self) -> Budget:
+        """The run's limits; `--max-cycles` counts model calls, whichever agent or tool makes them."""
         return Budget(max_cycles=self.max_cycles, max_tokens=self.max_tokens, max_usd=self.budget_usd,
                       max_seconds=self.max_seconds)
+
+    def uses_web(self) -> bool:
+        return web_allowed() if self.web is None else self.web
 
     def resolved_strategy(self) -> str:
         """`auto` is FixAgent's escalation for LLMs; the offline engine and scripts drive the FSM agent."""
@@ -124,25 +137,32 @@ def make_context(checked: CheckedOutBug, options: ToolOptions | None = None) -> 
 
 def run_fix(options: FixOptions, model: Model | None = None, observer: AgentObserver | None = None,
             run_dir: Path | None = None, escalation_config: EscalationConfig | None = None,
-            checked: CheckedOutBug | None = None, say: Callable[[str], None] | None = None) -> FixOutcome:
+            checked: CheckedOutBug | None = None, say: Callable[[str], None] | None = None,
+            budget: RunBudget | None = None) -> FixOutcome:
     """Repair `options.bug_id` in a fresh workspace with the FSM agent or FixAgent's escalation.
 
-    `checked` is a bug the caller already checked out (and closes itself), so that its baseline test run
-    is not repeated. Writes trajectory.jsonl, result.json, patch.diff and the review reports; the user's
-    files change only with `apply`. `say` hears what happens before the agent's first cycle. Raises
-    `NothingToRepair` when every test of the bug passes.
+    One budget (`budget`, by default the options' limits, its clock started now) pays for every model call
+    of the run, the checkout and the baseline test run counting against its time. `checked` is a bug the
+    caller already checked out (and closes itself), so that its baseline test run is not repeated. Writes
+    trajectory.jsonl, result.json, patch.diff and the review reports; the user's files change only with
+    `apply`. `say` hears what happens before the agent's first cycle. Raises `NothingToRepair` when every
+    test of the bug passes, and a RepairError before the checkout when the model's server cannot be used.
     """
+    started = time.monotonic()
+    budget = budget or RunBudget(options.budget(), started)
     say = say or (lambda _line: None)
     if options.apply and not options.bug_id.startswith("local:"):
         raise RepairError("--apply writes the patch into your repository: use it with a local repo (--repo DIR)")
-    options = replace(options, strategy=options.resolved_strategy())
+    options = replace(options, strategy=options.resolved_strategy(), web=options.uses_web())
     model = model or make_model(options.model, options.base_url, load_prices(options.prices_file),
                                 all_plausible=options.all_plausible)
     if options.strategy == "escalate" and isinstance(model, FsmOnlyModel):
         raise RepairError(f"the {model.name} model drives RepairAgent's FSM agent only: use --strategy fsm, "
                           "or an LLM (--model openai:NAME) for FixAgent's escalation")
+    if isinstance(model, ReachableModel):
+        say(f"checking that the model {model.name} answers")
+        model.check_reachable()
     run_dir = run_dir or run_dir_for(options)
-    started = time.monotonic()
     owned = checked is None
     if checked is None:
         say(f"checking out {options.bug_id} ({options.backend} workspace)")
@@ -154,6 +174,7 @@ def run_fix(options: FixOptions, model: Model | None = None, observer: AgentObse
         checked.discover_failing()
         _check_something_fails(checked)
         ctx = make_context(checked, ToolOptions(perfect_fl=options.perfect_fl))
+        ctx.budget = budget
         say(f"tests before the repair: {ctx.baseline.summary() if ctx.baseline else '?'}; starting the agent "
             f"({model.name}, {options.strategy} strategy)")
         writer = TrajectoryWriter(run_dir / "trajectory.jsonl")
@@ -162,7 +183,7 @@ def run_fix(options: FixOptions, model: Model | None = None, observer: AgentObse
             escalation = Escalation(model, ctx, config, writer, observer).run()
             result = escalation.as_agent_result()
         else:
-            result = Agent(model, ctx, options.budget(), writer, observer).run()
+            result = Agent(model, ctx, writer=writer, observer=observer).run()
         summary = _summary(checked, ctx, model, result, options, time.monotonic() - started, escalation)
     finally:
         if owned:
@@ -187,11 +208,9 @@ def run_escalation(options: FixOptions, model: Model | None = None, observer: Ag
 
 
 def escalation_config_from(options: FixOptions) -> EscalationConfig:
-    """Budgets from `repair fix` options: its cycles go to the FSM agent (L3), tokens and dollars cap the run."""
-    config = EscalationConfig(total_tokens=options.max_tokens, total_usd=options.budget_usd,
-                              fsm_max_seconds=options.max_seconds)
-    config.l3.max_cycles = options.max_cycles + 1  # + the Helper's call
-    return config
+    """The levels' shares of the run's budget (L1 two calls, L2 five, L3 what is left) and the web switch;
+    the run's own limits are on its `RunBudget`, which every level pays from."""
+    return EscalationConfig(l3=LevelBudget(), use_web=options.uses_web())
 
 
 def _summary(checked: CheckedOutBug, ctx: ToolContext, model: Model, result: AgentResult, options: FixOptions,
@@ -208,6 +227,7 @@ def _summary(checked: CheckedOutBug, ctx: ToolContext, model: Model, result: Age
         "transitions": [{"cycle": t.cycle, "tool": t.tool, "from": t.before.value, "to": t.after.value}
                         for t in result.transitions],
         "options": asdict(options),
+        "budget": ctx.budget.to_dict(),
     }
     if escalation is not None:
         summary.update(escalation.summary_fields())
@@ -241,6 +261,9 @@ def _write_artifacts(run_dir: Path, summary: dict[str, Any], options: FixOptions
 
 @dataclass
 class ReplayOutcome:
+    """A replay and how it compares with the recorded run: `differences` names the first step that differs
+    (state, tool, arguments or verdict), then status, reason and patch."""
+
     original: dict[str, Any]
     replay: FixOutcome
     same: bool
@@ -249,29 +272,71 @@ class ReplayOutcome:
 
 def replay(run_dir: Path, observer: AgentObserver | None = None, trust: bool = False,
            backend: str | None = None) -> ReplayOutcome:
-    """Rerun a recorded run with a ScriptedModel of its replies and compare status and patch.
+    """Rerun a recorded run with a ScriptedModel of its replies, the caches and the web answering what they
+    answered then, and compare the two trajectories step by step.
 
     A replay runs the folder's test command and its patches: a folder this machine did not write
     (`provenance.made_here`) is replayed only with `trust`. `backend` overrides the recorded one.
     """
-    result_file = run_dir / "result.json"
-    if not result_file.is_file():
-        raise RepairError(f"{run_dir} is not a run directory: it has no result.json")
-    original = json.loads(result_file.read_text())
+    original = read_run_result(run_dir)
+    saved = original.get("options")
+    if not isinstance(saved, dict):
+        raise RepairError(f"{run_dir / 'result.json'} has no options of repair fix to replay")
+    try:
+        options = FixOptions(**{**saved, "apply": False, **({"backend": backend} if backend else {})})
+    except TypeError as exc:
+        raise RepairError(f"{run_dir / 'result.json'}: its options are not those of repair fix ({exc})") from None
+    steps = read_trajectory(run_dir / "trajectory.jsonl")
     if not trust and not made_here(run_dir):
-        recorded = original.get("options", {})
-        command = recorded.get("test_cmd") or "its dataset's tests"
+        command = saved.get("test_cmd") or "its dataset's tests"
         raise RepairError(f"{run_dir} was not made on this machine (or was changed since): replaying it runs "
-                          f"{command!s} on the code of {recorded.get('bug_id', 'its bug')}; pass --trust if you "
+                          f"{command!s} on the code of {saved.get('bug_id', 'its bug')}; pass --trust if you "
                           "trust where it came from (and prefer --backend docker)")
-    options = FixOptions(**{**original["options"], "apply": False, **({"backend": backend} if backend else {})})
-    script = replay_script(read_trajectory(run_dir / "trajectory.jsonl"))
-    model = ScriptedModel(script, name=f"replay:{original.get('model', '?')}")
+    model = ScriptedModel(replay_script(steps), name=f"replay:{original.get('model', '?')}")
+    config = None
+    if options.resolved_strategy() == "escalate":
+        config = escalation_config_from(options)
+        config.replayed = ReplayedCaches.from_steps(steps)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    outcome = run_fix(options, model, observer, run_dir.parent / f"{run_dir.name}-replay-{stamp}")
-    differences = []
-    if outcome.summary["status"] != original["status"]:
-        differences.append(f"status {original['status']} → {outcome.summary['status']}")
-    if content_key({"patch": original["patch"]}) != content_key({"patch": outcome.summary["patch"]}):
+    # Every stop of the recorded run (its budget, its model's errors) is in the script: the replay's own
+    # budget must not stop it elsewhere, e.g. earlier on a slower machine.
+    unlimited = RunBudget(Budget(max_cycles=None))
+    outcome = run_fix(options, model, observer, run_dir.parent / f"{run_dir.name}-replay-{stamp}", config,
+                      budget=unlimited)
+    differences = compare_steps(steps, read_trajectory(outcome.run_dir / "trajectory.jsonl"))
+    for key in ("status", "reason"):
+        if outcome.summary.get(key) != original.get(key):
+            differences.append(f"{key}: {original.get(key)!r} → {outcome.summary.get(key)!r}")
+    if content_key({"patch": original.get("patch", "")}) != content_key({"patch": outcome.summary["patch"]}):
         differences.append("the patch differs")
     return ReplayOutcome(original, outcome, not differences, differences)
+
+
+def compare_steps(recorded: list[Step], replayed: list[Step]) -> list[str]:
+    """The first step where the replay differs from the recorded run, as one sentence (or none)."""
+    for number, (old, new) in enumerate(zip(recorded, replayed, strict=False), start=1):
+        for what, before, after in (("state", _states(old), _states(new)), ("tool", old.tool, new.tool),
+                                    ("arguments", old.args, new.args), ("verdict", _verdict(old), _verdict(new))):
+            if before != after:
+                return [f"step {number} ({old.state_before} {old.tool or 'stop'}): {what} "
+                        f"{json.dumps(before, default=str)[:200]} → {json.dumps(after, default=str)[:200]}"]
+    if len(recorded) != len(replayed):
+        number = min(len(recorded), len(replayed)) + 1
+        longer = recorded if len(recorded) > len(replayed) else replayed
+        step = longer[number - 1]
+        where = "only the recorded run" if longer is recorded else "only the replay"
+        return [f"step {number} ({step.state_before} {step.tool or 'stop'}): {where} has it "
+                f"({len(recorded)} steps recorded, {len(replayed)} replayed)"]
+    return []
+
+
+def _states(step: Step) -> str:
+    return step.state_before if step.state_before == step.state_after else f"{step.state_before}→{step.state_after}"
+
+
+def _verdict(step: Step) -> Any:
+    """What a step's result says, without its timings: ok or not, malformed or not, the validator's status;
+    for FixAgent's agents the outcome line, for a stop its reason."""
+    outcome = step.result.split("\n", 1)[0] if (step.tool or "").startswith("fixagent.") or \
+        step.data.get("stopped") else None
+    return {"ok": step.ok, "malformed": step.malformed, "status": step.data.get("status"), "outcome": outcome}

@@ -266,7 +266,19 @@ def _locate(path: str, lines: list[str], hunk: Hunk, index: int, relocate: bool,
     if relocate and len(matches) > 1:
         raise PatchError(f"{path}: hunk {index} does not match at line {hunk.start} and its context matches "
                          f"{len(matches)} places; it is ambiguous\n{detail}")
-    raise PatchError(f"{path}: hunk {index} does not match the file at line {hunk.start}\n{detail}")
+    raise PatchError(f"{path}: hunk {index} does not match the file at line {hunk.start}"
+                     f"{_first_difference(hunk.old, actual, max(at, 0) + 1)}\n{detail}")
+
+
+def _first_difference(expected: Sequence[str], actual: Sequence[str], first_line: int) -> str:
+    """Where the expected lines first differ from the file's, in a few words, so that the first line of the
+    error already says what to fix."""
+    for offset, want in enumerate(expected):
+        got = actual[offset] if offset < len(actual) else None
+        if got != want:
+            found = "the end of the file" if got is None else f"`{got.strip()[:80]}`"
+            return f" (line {first_line + offset}: expected `{want.strip()[:80]}`, found {found})"
+    return ""
 
 
 def _show(lines: Sequence[str], title: str, limit: int = 12) -> str:

@@ -9,7 +9,8 @@ from typing import Any
 
 from repair.containers.secrets_filter import redact
 from repair.errors import RepairError
-from repair.models.base import Message, Model, ModelReply
+from repair.models.base import Message, Model, ModelGaveUp, ModelReply
+from repair.models.budget import BudgetSpent
 from repair.models.reply_format import reply_to_dict
 
 
@@ -67,25 +68,43 @@ def read_trajectory(path: Path) -> list[Step]:
 
 
 def replay_script(steps: list[Step]) -> list[dict[str, Any]]:
-    """Script entries for a ScriptedModel that answers exactly as the recorded model did."""
-    return [{"reply": reply} for step in steps for reply in step.replies]
+    """Script entries for a ScriptedModel that answers exactly as the recorded model did, and stops where
+    it stopped (a spent budget, a model that gave up, a server error) with the same reason."""
+    return [{"raise": reply["raised"], "message": reply.get("message", "")} if is_raised(reply) else {"reply": reply}
+            for step in steps for reply in step.replies]
+
+
+def is_raised(entry: dict[str, Any]) -> bool:
+    """True for a recorded call that ended in an error instead of a reply."""
+    return "raised" in entry
+
+
+def raised_entry(exc: RepairError) -> dict[str, Any]:
+    """A call that raised, as a trajectory entry: `budget` (the run's budget refused it), `gave_up` (the
+    model had nothing more to try) or `error` (the model could not answer)."""
+    kind = "budget" if isinstance(exc, BudgetSpent) else "gave_up" if isinstance(exc, ModelGaveUp) else "error"
+    return {"raised": kind, "message": str(exc)}
 
 
 class RecordingModel:
-    """Wraps a model and keeps the replies of the current cycle, so tool-internal calls
-    (generate_method_body) are recorded and replayed too. `bind` is passed on to the wrapped model."""
+    """Wraps a model and keeps what each call of the current cycle gave, a reply or an error, so that
+    tool-internal calls (generate_method_body) and the call that ended the run are recorded and replayed too."""
 
     def __init__(self, inner: Model) -> None:
         self.inner = inner
         self.name = inner.name
-        self.replies: list[ModelReply] = []
+        self.entries: list[dict[str, Any]] = []
 
     def complete(self, messages: list[Message], tools: list[dict[str, Any]]) -> ModelReply:
-        reply = self.inner.complete(messages, tools)
-        self.replies.append(reply)
+        try:
+            reply = self.inner.complete(messages, tools)
+        except RepairError as exc:
+            self.entries.append(raised_entry(exc))
+            raise
+        self.entries.append(reply_to_dict(reply))
         return reply
 
     def take(self) -> list[dict[str, Any]]:
-        """The replies since the last call, as JSON."""
-        taken, self.replies = [reply_to_dict(r) for r in self.replies], []
+        """The replies (and errors) since the last call, as JSON."""
+        taken, self.entries = self.entries, []
         return taken

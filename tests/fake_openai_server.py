@@ -1,13 +1,15 @@
 """A real local HTTP server that speaks the OpenAI chat-completions API, for tests.
 
 It stands in for the public API, which tests cannot reach. Each POST to /v1/chat/completions gets the next
-queued response: a JSON-text reply, a native tool call, or an HTTP error status (e.g. 429).
+queued response: a JSON-text reply, a native tool call, or an HTTP error status (e.g. 429); a reply can leave
+out `usage`, as some local servers do. GET /v1/models lists the one model (the cheap reachability check).
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,6 +25,9 @@ class FakeOpenAI:
     requests: list[dict[str, Any]] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)  # names lower-cased
     base_url: str = ""
+    model_lists: int = 0  # GET /v1/models requests
+    usage: bool = True  # False: replies carry no `usage`, as some local servers send them
+    delay_s: float = 0.0  # how long each chat completion takes to answer
 
     def queue_text(self, content: str) -> None:
         self.responses.append({"content": content})
@@ -35,16 +40,18 @@ class FakeOpenAI:
         self.responses.append({"status": status})
 
 
-def _completion(entry: dict[str, Any], model: str, number: int) -> dict[str, Any]:
+def _completion(entry: dict[str, Any], model: str, number: int, usage: bool) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant", "content": entry.get("content") or None}
     finish = "stop"
     if "tool" in entry:
         message["tool_calls"] = [{"id": f"call_{number}", "type": "function",
                                   "function": {"name": entry["tool"], "arguments": entry["arguments"]}}]
         finish = "tool_calls"
-    return {"id": f"chatcmpl-{number}", "object": "chat.completion", "created": 1700000000, "model": model,
-            "choices": [{"index": 0, "message": message, "finish_reason": finish}],
-            "usage": {"prompt_tokens": 1000, "completion_tokens": 100, "total_tokens": 1100}}
+    completion = {"id": f"chatcmpl-{number}", "object": "chat.completion", "created": 1700000000, "model": model,
+                  "choices": [{"index": 0, "message": message, "finish_reason": finish}]}
+    if usage:
+        completion["usage"] = {"prompt_tokens": 1000, "completion_tokens": 100, "total_tokens": 1100}
+    return completion
 
 
 @contextmanager
@@ -54,6 +61,22 @@ def fake_openai_server() -> Iterator[FakeOpenAI]:
     lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            with lock:
+                state.model_lists += 1
+            found = self.path.endswith("/models")
+            payload = {"object": "list", "data": [{"id": "gpt-4o-mini", "object": "model", "owned_by": "fake"}]} \
+                if found else {"error": {"message": "not found", "type": "fake", "code": 404}}
+            self._send(200 if found else 404, payload)
+
+        def _send(self, status: int, payload: dict[str, Any]) -> None:
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
         def do_POST(self) -> None:  # noqa: N802 - the http.server API
             body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
             with lock:
@@ -64,14 +87,11 @@ def fake_openai_server() -> Iterator[FakeOpenAI]:
             if not self.path.endswith("/chat/completions"):
                 entry = {"status": 404}
             status = entry.get("status", 200)
-            payload = (_completion(entry, body.get("model", "?"), number) if status == 200
+            payload = (_completion(entry, body.get("model", "?"), number, state.usage) if status == 200
                        else {"error": {"message": f"fake error {status}", "type": "fake", "code": status}})
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            if state.delay_s:
+                time.sleep(state.delay_s)
+            self._send(status, payload)
 
         def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
             pass

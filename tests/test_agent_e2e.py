@@ -142,6 +142,21 @@ def test_goal_accomplished_needs_a_plausible_patch_and_budget_stops_the_run(demo
     assert agent.result.status == "failed" and "cycle budget" in agent.result.reason
 
 
+def test_a_failed_patch_written_again_is_already_tried_and_not_counted_twice(demo_checkout) -> None:  # type: ignore[no-untyped-def]
+    line = "        if items[i - 1] < items[i]:"
+    edit = [{"file": "python_programs/is_sorted.py", "changes": [{"start": 4, "end": 4, "replacement": line}]}]
+    same_as_diff = ("--- a/python_programs/is_sorted.py\n+++ b/python_programs/is_sorted.py\n@@ -4,1 +4,1 @@\n"
+                    "-        if items[i - 1] >= items[i]:\n+        if items[i - 1] < items[i]:\n")
+    entries = [
+        {"thoughts": "", "command": {"name": "express_hypothesis", "args": {"hypothesis": "h"}}},
+        {"thoughts": "", "command": {"name": "write_fix", "args": {"changes": edit}}},
+        {"thoughts": "", "command": {"name": "write_fix", "args": {"diff": same_as_diff}}},
+    ]
+    agent, model = run_agent(demo_checkout("demo:is_sorted"), entries, Budget(max_cycles=3))
+    assert agent.steps[2].result.startswith("already tried at cycle 2: not plausible")
+    assert len(agent.ctx.memory.attempts) == 1
+
+
 def local_repo(root: Path, body: str) -> Path:
     root.mkdir()
     (root / "calc.py").write_text(f"def add(a, b):\n    return {body}\n")

@@ -25,7 +25,8 @@ PACKAGE_DIRS = {
 # From the ground up; a module may import from its own layer and the layers below. The longest matching
 # prefix places a module; docs/architecture.md explains each layer.
 LAYERS: list[tuple[str, list[str]]] = [
-    ("ground", ["repair.errors", "repair.syntax", "repair.identifiers", "repair.user_cache"]),
+    ("ground", ["repair.errors", "repair.syntax", "repair.identifiers", "repair.user_cache",
+                "repair.user_config"]),
     ("workspace", ["repair.patch", "repair.patch_rules", "repair.apply_patch", "repair.containers", "repair.runners"]),
     ("bugs", ["repair.datasets", "repair.bug_selection", "repair.checkout", "repair.fault_localization",
               "repair.validation", "repair.fast_validation", "repair.overfitting"]),

@@ -164,6 +164,8 @@ def test_ci_dry_run_with_the_default_offline_engine(tmp_path: Path, clean_env: P
     assert {"patch.diff", "report.md", "result.json"} <= {p.name for p in out.iterdir()}
     assert "+    return a + b" in (out / "report.md").read_text()
     assert json.loads((out / "result.json").read_text())["status"] == "patched"
+    agent_run = json.loads(next((out / "runs").rglob("result.json")).read_text())
+    assert agent_run["options"]["web"] is False  # CI code may be private: no web search unless --web
     assert git(remote, "for-each-ref", "--format=%(refname)") == "refs/heads/main"
     assert (work / "calc.py").read_text() == CALC
 

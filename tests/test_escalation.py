@@ -8,6 +8,7 @@ import socket
 from pathlib import Path
 from typing import Any
 
+from repair.commands.fix import escalation_line
 from repair.escalation import Escalation, EscalationConfig, LevelBudget
 from repair.fix_run import FixOptions, run_escalation
 from repair.fixagent import BuggyFile, DdgsSearch, SearchHit, summarize
@@ -184,9 +185,12 @@ def test_each_level_stops_at_its_own_budget_and_an_offline_helper_does_not_stop_
     assert result.status == "failed" and result.level is None and result.patch == ""
     assert result.agents_ran == ["locator", "summarizer", "repo_focus", "helper", "fsm_agent"]
     assert result.agents[3].outcome == "web search unavailable"
-    assert [v.reason for v in result.levels[:2]] == ["token budget spent (500 tokens)",
-                                                     "dollar budget spent ($0.01)"]
+    assert [v.reason for v in result.levels[:2]] == ["L1 token budget spent (1000 of 500 tokens)",
+                                                     "L2 dollar budget spent ($0.02 of $0.01)"]
     assert result.fsm is not None and result.fsm.cycles == 1 and "cycle budget spent" in result.fsm.reason
+    # L3 keeps the FSM agent's reason, and so does the run's.
+    assert result.levels[2].reason == result.fsm.reason == "cycle budget spent (1 cycles of this level)"
+    assert result.reason == "no level produced a plausible patch (L3: cycle budget spent (1 cycles of this level))"
     assert result.usage.cost_usd == 0.04
     assert "web search unavailable" in model.asked[2][1]["content"]  # the FSM agent is told
 
@@ -200,3 +204,40 @@ def test_summaries_are_cached_per_file_hash(tmp_path: Path) -> None:
     changed = summarize(ScriptedModel(['{"f": "Adds two."}']), BuggyFile("m.py", "def f(x):\n    return x + 2\n",
                                                                            "python"), tmp_path)
     assert changed.by_function == {"f": "Adds two."} and not changed.cached
+
+
+def test_fixer_pro_sees_a_reply_without_a_diff_as_text_and_a_repeated_patch_is_not_tried_again(
+        tmp_path: Path) -> None:
+    model = ScriptedModel([
+        "[4]",
+        "The loop looks fine to me.",  # the Fixer's reply holds no diff
+        json.dumps({"is_sorted": "Returns True when items never decrease."}),
+        "[1, 6]",
+        fenced(is_sorted_wrong("<")),
+        "Once more:\n" + fenced(is_sorted_wrong("<")),  # the same patch again
+        fenced(IS_SORTED_FIX),
+    ])
+    options = FixOptions("demo:is_sorted", runs_dir=str(tmp_path / "runs"), perfect_fl=True)
+    outcome = run_escalation(options, model, config=config(tmp_path))
+    assert outcome.summary["status"] == "plausible" and outcome.summary["level"] == 2
+    first_review = model.asked[4][1]["content"]
+    assert "The reply held no diff; it read:\n> The loop looks fine to me." in first_review
+    assert "```diff\nThe loop looks fine" not in first_review
+    assert [s.result.split("\n", 1)[0] for s in read_trajectory(outcome.run_dir / "trajectory.jsonl")][4:] == [
+        "not-plausible", "already tried", "plausible"]
+    assert "already tried at cycle 5 (L2 fixer_pro)" in model.asked[6][1]["content"]
+    assert [f["status"] for f in outcome.summary["fixes_tried"]] == ["not-plausible", "plausible"]
+
+
+def test_a_stack_overflow_reaches_the_agents_as_a_few_lines_and_an_l1_error_is_summarized(
+        tmp_path: Path) -> None:
+    model = ScriptedModel([])  # the Locator's call fails: the model cannot answer
+    options = FixOptions("demo:FACTORIAL", runs_dir=str(tmp_path / "runs"), perfect_fl=True)
+    outcome = run_escalation(options, model, config=config(tmp_path))
+    question = model.asked[0][1]["content"]
+    frame = "at java_programs.FACTORIAL.factorial(FACTORIAL.java:8)"
+    assert "java.lang.StackOverflowError" in question and "(the line above repeats " in question
+    assert question.count(frame) <= 5  # one per failing test shown, not a screenful each
+    assert outcome.summary["status"] == "error: model"
+    assert escalation_line(outcome.summary) == (
+        "no agent answered; no patch (stopped at L1: the script has no reply left after 0 replies)")

@@ -10,6 +10,7 @@ from repair.datasets.bug import Bug
 from repair.fault_localization import Suspicious
 from repair.fsm import StateMachine
 from repair.models.base import Model
+from repair.models.budget import RunBudget
 from repair.runners import TestReport, TestRunner
 from repair.validation import PatchValidator, ValidationResult
 
@@ -33,11 +34,17 @@ class ToolResult:
 
 @dataclass
 class FixAttempt:
-    """One patch the agent tried and the validator's verdict."""
+    """One patch the agent tried, the validator's verdict, and the cycle that tried it (`by`: which of
+    FixAgent's agents, whose cycles are the trajectory's steps)."""
 
     diff: str
     status: str
     summary: str
+    cycle: int = 0
+    by: str = ""
+
+    def when(self) -> str:
+        return f"cycle {self.cycle}" + (f" ({self.by})" if self.by else "")
 
 
 @dataclass
@@ -55,6 +62,10 @@ class Memory:
     # Candidates a model judged itself before submitting one (the offline engine's search: dropped,
     # failed to compile, tested, plausible); the agent moves them into the trajectory step of the cycle.
     search_log: list[dict[str, Any]] = field(default_factory=list)
+
+    def tried(self, diff: str) -> FixAttempt | None:
+        """The earlier attempt that made exactly this change, if any."""
+        return next((a for a in self.attempts if diff and a.diff == diff), None)
 
     @property
     def suspicious(self) -> list[str]:
@@ -85,7 +96,14 @@ class ToolContext:
     model: Model | None = None  # for generate_method_body
     options: ToolOptions = field(default_factory=ToolOptions)
     baseline: TestReport | None = None  # the buggy version's full test report, when known
-    deadline: float | None = None  # time.monotonic() by which the run must end (--max-seconds)
+    # The run's one budget: every model call of every level and tool is asked of it and paid from it.
+    budget: RunBudget = field(default_factory=RunBudget)
+    cycle: int = 0  # the agent's current cycle, for what the tools remember of it
+
+    @property
+    def deadline(self) -> float | None:
+        """time.monotonic() by which the run must end (--max-seconds), or None."""
+        return self.budget.deadline
 
     def failing_report(self) -> TestReport:
         """The failing tests' report on the buggy code (run once, then kept)."""
@@ -149,7 +167,7 @@ def int_arg(args: dict[str, Any], name: str, default: int | None = None) -> int:
 @runtime_checkable
 class ContextBoundModel(Model, Protocol):
     """A model that needs more than the prompt: the offline engine reads the bug, the workspace, the memory
-    and the FSM state; an LLM client reads the run's deadline. The agent calls `bind` once, before the first
-    cycle, with the `ToolContext` the tools run in."""
+    and the FSM state. The agent calls `bind` once, before the first cycle, with the `ToolContext` the tools
+    run in."""
 
     def bind(self, ctx: ToolContext) -> None: ...

@@ -56,7 +56,12 @@ class WriteFix:
         if result.status in ("apply-failed", "refused"):
             return ToolResult.error(f"write_fix: {result.describe()}")
         summary = result.describe()
-        ctx.memory.attempts.append(FixAttempt(result.diff, result.status, summary.splitlines()[0]))
+        earlier = ctx.memory.tried(result.diff) if result.cached else None
+        if earlier is not None and not result.plausible:  # the same change again: same verdict, not a new try
+            return ToolResult(bounded(f"already tried at {earlier.when()}: {summary}\nThat exact change was "
+                                      "tried before and is not counted again; try a different fix.",
+                                      ctx.options.max_output_chars), data={**result.to_dict(), "already_tried": True})
+        ctx.memory.attempts.append(FixAttempt(result.diff, result.status, summary.splitlines()[0], ctx.cycle))
         if result.plausible:
             ctx.memory.plausible = result
             text = f"{summary}.\nThe fix is plausible. Call goal_accomplished to finish.\n{result.diff}"

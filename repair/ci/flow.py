@@ -102,7 +102,7 @@ def _repair_reproduced(run: CiRun, checked: CheckedOutBug) -> CiOutcome:
             f"({model.name}, at most {options.max_minutes:g} min)")
     fix_options = FixOptions(bug_id=f"local:{root}", model=options.model, base_url=options.base_url,
                              max_seconds=options.max_minutes * 60, runs_dir=str(out / "runs"), test_cmd=test_cmd,
-                             backend=options.backend)
+                             backend=options.backend, web=options.web)
     with hidden_env(MODEL_KEY_VARS):
         fixed = run_fix(fix_options, model=model, run_dir=out / "runs" / run_id, checked=checked)
     summary = fixed.summary

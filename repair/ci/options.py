@@ -22,6 +22,7 @@ class CiOptions:
     remote: str = "origin"
     out_dir: Path | None = None  # default: <repo>/repair-ci
     backend: str = "local"  # where the repository's tests run: local or docker
+    web: bool = False  # CI runs on code that may be private: no web search unless asked for
 
     @property
     def pushes(self) -> bool:

@@ -149,9 +149,12 @@ def validate(
         console.print(Text.assemble(("plausible", "green"),
                                     f" ({len(result.fixed)} failing tests fixed, {result.seconds:.1f}s)"))
         return
+    if result.status in ("refused", "apply-failed"):  # the patch is bad input, not a verdict of the tests
+        raise RepairError(result.describe().splitlines()[0])
     text = result.describe()
     if not text.startswith("not plausible"):
         text = f"not plausible: {text}"
-    # The rest is test output and code (`expected: if (arr[mid] == x)`): text, not markup.
-    console.print(Text.assemble(("not plausible", "red"), text[len("not plausible"):]), highlight=False)
+    # The rest is test output and code (`expected: if (arr[mid] == x)`): text, not markup, never wrapped.
+    console.print(Text.assemble(("not plausible", "red"), text[len("not plausible"):]), highlight=False,
+                  soft_wrap=True)
     raise typer.Exit(1)

@@ -28,10 +28,12 @@ def ci(
     out_dir: Path | None = typer.Option(None, "--out", help="Where patch.diff, report.md and result.json go "
                                         "(default: <repo>/repair-ci)."),
     backend: str = BackendOption,
+    web: bool = typer.Option(False, "--web/--no-web", help="Let FixAgent's Helper search the web about the "
+                             "failure (off by default: CI code may be private)."),
 ) -> None:
     """Repair the failing tests of this checkout and propose the patch on a repair/<run-id> branch and PR."""
     options = CiOptions(repo, test_cmd, model, base_url, max_minutes, dry_run, open_pr, base, remote, out_dir,
-                        backend)
+                        backend, web)
     outcome = run_ci(options, say=lambda line: console.print(line, highlight=False, markup=False, soft_wrap=True))
     if outcome.patch:
         console.print(outcome.patch, highlight=False, markup=False, soft_wrap=True)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -24,12 +24,14 @@ from repair.cli_app import (
     RepoOption,
     StrategyOption,
     TestCmdOption,
+    WebOption,
     bug_id_from,
     command,
     console,
 )
 from repair.fix_run import FixOptions, FixOutcome, NothingToRepair, default_runs_dir, replay, run_fix
 from repair.models.base import ToolCall
+from repair.models.budget import usd
 from repair.offline.stats import fate_counts
 from repair.reports import match_label, read_review
 from repair.trajectory import Step
@@ -82,9 +84,7 @@ def print_outcome(outcome: FixOutcome) -> None:
     if summary.get("patch"):
         console.print(Panel(Syntax(summary["patch"], "diff", theme="ansi_dark"), title="patch"))
     if summary.get("strategy") == "escalate":
-        level = summary.get("level")
-        console.print(f"escalation: {' → '.join(summary.get('agents', []))}; "
-                      f"patch from level {level if level else '-'}", highlight=False)
+        console.print(Text(f"escalation: {escalation_line(summary)}"), highlight=False, soft_wrap=True)
     if summary.get("search"):
         search = summary["search"]
         counts = fate_counts(search)
@@ -92,9 +92,15 @@ def print_outcome(outcome: FixOutcome) -> None:
                           for k in ("generation_seconds", "compilation_seconds", "test_seconds") if k in search)
         console.print(f"offline search: {counts}; {times}", highlight=False)
     color = "green" if summary["status"] == "plausible" else "red"
+    budget = summary.get("budget") or {}
+    calls = f"{budget['model_calls']} model calls, " if "model_calls" in budget else ""
     console.print(Text.assemble((summary["status"], color), f" — {summary['reason']}; {summary['cycles']} cycles, "
-                                f"{summary['tokens']['prompt'] + summary['tokens']['completion']} tokens, "
-                                f"${summary['cost_usd']:.4f}, {summary['seconds']:.1f}s"), highlight=False)
+                                f"{calls}{summary['tokens']['prompt'] + summary['tokens']['completion']} tokens, "
+                                f"{usd(summary['cost_usd'])}, {summary['seconds']:.1f}s"), highlight=False,
+                  soft_wrap=True)
+    if budget.get("tokens_estimated"):
+        console.print(Text("note: the model server reported no token usage: tokens and dollars are estimated from "
+                           "the text's length (about 4 characters a token)"), highlight=False, soft_wrap=True)
     if summary.get("patch"):
         review = read_review(outcome.run_dir)
         if review is not None:
@@ -107,6 +113,18 @@ def print_outcome(outcome: FixOutcome) -> None:
                       soft_wrap=True)
 
 
+def escalation_line(summary: dict[str, Any]) -> str:
+    """The agents that answered, in order, and which level gave the patch or where the escalation stopped."""
+    agents = " → ".join(summary.get("agents") or []) or "no agent answered"
+    if summary.get("level"):
+        return f"{agents}; patch from level {summary['level']}"
+    levels = summary.get("levels") or []
+    if not levels:
+        return f"{agents}; no patch"
+    last = levels[-1]
+    return f"{agents}; no patch (stopped at L{last.get('level')}: {last.get('reason')})"
+
+
 @command("fix")
 def fix(
     bug: str | None = BugArgument,
@@ -116,8 +134,8 @@ def fix(
     max_cycles: int = MaxCyclesOption,
     budget_usd: float | None = BudgetUsdOption,
     max_tokens: int | None = MaxTokensOption,
-    max_seconds: float | None = typer.Option(None, "--max-seconds", min=1, help="Stop after this much wall time "
-                                             "(seconds)."),
+    max_seconds: float | None = typer.Option(None, "--max-seconds", min=1, help="Wall time of the whole run "
+                                             "(seconds), checkout and baseline tests included."),
     apply: bool = typer.Option(False, "--apply", help="Write a plausible patch into the local repo (--repo) and "
                                "list the files it changed."),
     perfect_fl: bool = typer.Option(False, "--perfect-fl", help="Fault localization from the bug's ground truth."),
@@ -132,6 +150,7 @@ def fix(
     repo: Path | None = RepoOption,
     test_cmd: str | None = TestCmdOption,
     quixbugs_root: str | None = QuixBugsRootOption,
+    web: bool | None = WebOption,
 ) -> None:
     """Run the repair agent on a bug; print the patch and the result."""
     bug_id = bug_id_from(bug, repo, bug_option)
@@ -139,7 +158,7 @@ def fix(
                          max_tokens=max_tokens, max_seconds=max_seconds, perfect_fl=perfect_fl, backend=backend,
                          runs_dir=str(runs_dir or default_runs_dir(bug_id)), apply=apply,
                          prices_file=str(prices) if prices else None, quixbugs_root=quixbugs_root,
-                         test_cmd=test_cmd, strategy=strategy, all_plausible=all_plausible)
+                         test_cmd=test_cmd, strategy=strategy, all_plausible=all_plausible, web=web)
     progress = LiveProgress(console)
     try:
         outcome = run_fix(options, observer=progress, say=progress.phase)
@@ -169,7 +188,10 @@ def replay_command(
         progress.close()
     print_outcome(outcome.replay)
     if outcome.same:
-        console.print(Text.assemble(("replay matches", "green"), f": {outcome.original['status']}, same patch"))
+        steps = outcome.replay.summary.get("cycles", 0)
+        console.print(Text.assemble(("replay matches", "green"), f": every step the same, {outcome.original['status']}"
+                                    f", same reason and patch ({steps} cycles)"), highlight=False, soft_wrap=True)
         return
-    console.print(Text.assemble(("replay differs", "red"), f": {json.dumps(outcome.differences)}"))
+    console.print(Text.assemble(("replay differs", "red"), f": {'; '.join(outcome.differences)}"), highlight=False,
+                  soft_wrap=True)
     raise typer.Exit(1)

@@ -18,7 +18,11 @@ def review_text(reviewed: list[ReviewedPatch]) -> str:
     skipped = len(reviewed) - len(shown)
     parts = [f"({skipped} older patches not shown)"] if skipped else []
     for number, patch in enumerate(shown, start=skipped + 1):
-        parts.append(f"### Patch {number}\n```diff\n{patch.diff.strip()}\n```\nVerdict: {patch.verdict.strip()}")
+        # Only a diff goes in a diff fence: a reply without one is shown as the text it was, its own fences
+        # defused so that it cannot pose as one.
+        body = f"```diff\n{patch.diff.strip()}\n```" if patch.is_diff else \
+            "The reply held no diff; it read:\n" + "\n".join(f"> {line}" for line in patch.diff.strip().splitlines())
+        parts.append(f"### Patch {number}\n{body}\nVerdict: {patch.verdict.strip()}")
     return "\n\n".join(parts) or "(no earlier patch)"
 
 

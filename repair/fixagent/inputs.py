@@ -31,7 +31,9 @@ class Draft:
 
 @dataclass(frozen=True)
 class ReviewedPatch:
-    """An earlier patch and the validator's verdict on it, as FixerPro reviews them."""
+    """An earlier patch and the validator's verdict on it, as FixerPro reviews them. `is_diff` is False for a
+    reply that held no diff: `diff` is then the reply's text."""
 
     diff: str
     verdict: str
+    is_diff: bool = True

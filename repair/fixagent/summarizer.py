@@ -44,10 +44,11 @@ def functions_of(file: BuggyFile) -> list[str]:
             if d.kind == "method"]
 
 
-def summarize(model: Model, file: BuggyFile, cache_dir: Path) -> Summaries:
-    """Summaries of every function of `file`: from the cache when this content was summarized before."""
-    cached = cache_file(cache_dir, file)
-    if cached.is_file():
+def summarize(model: Model, file: BuggyFile, cache_dir: Path | None) -> Summaries:
+    """Summaries of every function of `file`: from the cache when this content was summarized before
+    (`cache_dir` None: neither read nor written, as in a replay of a run that asked the model)."""
+    cached = cache_file(cache_dir, file) if cache_dir is not None else None
+    if cached is not None and cached.is_file():
         try:
             data = json.loads(cached.read_text(encoding="utf-8"))
             if isinstance(data, dict):
@@ -66,6 +67,8 @@ def summarize(model: Model, file: BuggyFile, cache_dir: Path) -> Summaries:
         return Summaries({name: NO_SUMMARY for name in names}, call)
     by_function = {name: str(answer.get(name) or answer.get(name.rsplit(".", 1)[-1]) or NO_SUMMARY)
                    for name in names} if names else {str(k): str(v) for k, v in answer.items()}
+    if cached is None:
+        return Summaries(by_function, call)
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
         cached.write_text(json.dumps(by_function, indent=1), encoding="utf-8")

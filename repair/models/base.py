@@ -18,13 +18,17 @@ class ToolCall:
 
 @dataclass(frozen=True)
 class Usage:
+    """Tokens and dollars of one or more calls; `estimated` when some came from the text's length because
+    the server sent no usage."""
+
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0
+    estimated: bool = False
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(self.prompt_tokens + other.prompt_tokens, self.completion_tokens + other.completion_tokens,
-                     self.cost_usd + other.cost_usd)
+                     self.cost_usd + other.cost_usd, self.estimated or other.estimated)
 
 
 @dataclass(frozen=True)
@@ -56,10 +60,19 @@ class Model(Protocol):
         ...
 
 
-class RunClock(Protocol):
-    """What carries a run's deadline (a `time.monotonic()` value, None without one): the tools' context."""
+@runtime_checkable
+class BoundedModel(Model, Protocol):
+    """A model whose calls cost tokens and time (an LLM client): the run's budget tells it the deadline and
+    the most tokens the reply may use, and asks its prices to know what a call will cost."""
 
-    deadline: float | None
+    def complete_within(self, messages: list[Message], tools: list[dict[str, Any]], *, deadline: float | None,
+                        max_completion_tokens: int | None) -> ModelReply:
+        """`complete`, answered by `deadline` (a `time.monotonic()` value) in at most that many tokens."""
+        ...
+
+    def token_prices(self) -> tuple[float, float]:
+        """USD per prompt token and per completion token (0 for a free model)."""
+        ...
 
 
 @runtime_checkable
@@ -76,4 +89,13 @@ class SearchingModel(Model, Protocol):
 
     def search_stats(self) -> dict[str, Any]:
         """Candidates by fate and the time split, as JSON."""
+        ...
+
+
+@runtime_checkable
+class ReachableModel(Model, Protocol):
+    """A model behind a server: one cheap request tells, before a run starts, whether it can be used."""
+
+    def check_reachable(self) -> None:
+        """Raise a RepairError (one line) when the server cannot be reached or refuses the key."""
         ...

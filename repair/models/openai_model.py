@@ -11,8 +11,9 @@ from typing import Any
 import openai
 
 from repair.errors import RepairError
-from repair.models.base import Message, ModelReply, RunClock, ToolCall
-from repair.models.pricing import priced
+from repair.models.base import Message, ModelReply, ToolCall, Usage
+from repair.models.budget import BudgetSpent
+from repair.models.pricing import priced, prompt_tokens_estimate, token_prices, tokens_estimate
 from repair.models.reply_format import parse_reply
 
 log = logging.getLogger(__name__)
@@ -47,29 +48,45 @@ class OpenAIModel:
         self._client = openai.OpenAI(api_key=key or "not-needed", base_url=base_url, max_retries=0,
                                      timeout=timeout_s)
         self.timeout_s = timeout_s
-        self._clock: RunClock | None = None
-
-    def bind(self, ctx: RunClock) -> None:
-        """Keep the run's tool context: its deadline bounds every request, so a slow server cannot
-        outlast the time budget."""
-        self._clock = ctx
 
     def __repr__(self) -> str:
         return f"OpenAIModel(name={self.name!r}, base_url={self.base_url!r})"
 
+    def token_prices(self) -> tuple[float, float]:
+        return token_prices(self.name, self.prices)
+
+    def check_reachable(self, timeout_s: float = 10.0) -> None:
+        """One cheap request (the model list; no tokens) before a run, so that a server that cannot be reached
+        or refuses the key fails in a second, not after the checkout. Any other answer counts as reachable:
+        many local servers do not list their models."""
+        try:
+            self._client.models.list(timeout=timeout_s)
+        except (openai.AuthenticationError, openai.PermissionDeniedError, openai.APIConnectionError) as exc:
+            where = self.base_url or "the OpenAI API"
+            raise ModelUnavailableError(f"model {self.name}: cannot use {where}: {self._describe(exc)}") from None
+        except (openai.APIError, ValueError, TypeError):
+            return
+
     def complete(self, messages: list[Message], tools: list[dict[str, Any]]) -> ModelReply:
+        return self.complete_within(messages, tools, deadline=None, max_completion_tokens=None)
+
+    def complete_within(self, messages: list[Message], tools: list[dict[str, Any]], *, deadline: float | None,
+                        max_completion_tokens: int | None) -> ModelReply:
         request: dict[str, Any] = {"model": self.name, "messages": messages, "temperature": self.temperature}
         if tools and self.native_tools:
             request["tools"] = tools
-        response = self._create(request)
+        if max_completion_tokens is not None:
+            request["max_tokens"] = max(max_completion_tokens, 1)
+        response = self._create(request, deadline)
         if not hasattr(response, "choices") or not hasattr(response, "usage"):
             raise ModelUnavailableError(f"model {self.name}: the server's reply is not an OpenAI chat completion")
-        usage = priced(self.name, getattr(response.usage, "prompt_tokens", 0) or 0,
-                       getattr(response.usage, "completion_tokens", 0) or 0, self.prices)
         if not response.choices:
-            return ModelReply("", usage=usage, error="the server returned no choices")
+            return ModelReply("", usage=self._usage(response, messages, tools, ""),
+                              error="the server returned no choices")
         message = response.choices[0].message
         text = message.content or ""
+        usage = self._usage(response, messages, tools, text + json.dumps(
+            [getattr(c.function, "arguments", "") for c in message.tool_calls or [] if getattr(c, "function", None)]))
         if message.tool_calls:
             call = message.tool_calls[0]
             function = getattr(call, "function", None)
@@ -86,12 +103,20 @@ class OpenAIModel:
             return ModelReply(shown, text, ToolCall(name, args), usage=usage)
         return parse_reply(text, usage)
 
-    def _create(self, request: dict[str, Any]) -> Any:
+    def _usage(self, response: Any, messages: list[Message], tools: list[dict[str, Any]], reply: str) -> Usage:
+        """The server's token counts, priced; estimated from the text's length when it sent none."""
+        prompt = getattr(response.usage, "prompt_tokens", 0) or 0
+        completion = getattr(response.usage, "completion_tokens", 0) or 0
+        if prompt or completion:
+            return priced(self.name, prompt, completion, self.prices)
+        return priced(self.name, prompt_tokens_estimate(messages, tools), tokens_estimate(reply), self.prices,
+                      estimated=True)
+
+    def _create(self, request: dict[str, Any], deadline: float | None) -> Any:
         for attempt in range(self.max_retries + 1):
-            deadline = None if self._clock is None else self._clock.deadline
             left = None if deadline is None else deadline - time.monotonic()
             if left is not None and left <= 1:
-                raise ModelUnavailableError(f"model {self.name}: the time budget is spent")
+                raise BudgetSpent(f"model {self.name}: the time budget is spent")
             timeout = self.timeout_s if left is None else min(self.timeout_s, left)
             try:
                 return self._client.chat.completions.create(**request, timeout=timeout)
@@ -112,6 +137,8 @@ class OpenAIModel:
                     raise ModelUnavailableError(f"model {self.name}: {self._describe(exc)} after "
                                                 f"{attempt + 1} tries") from None
                 delay = self._delay(exc, attempt)
+                if deadline is not None:  # a wait past the deadline would only end in "time budget spent"
+                    delay = max(min(delay, deadline - time.monotonic() - 1), 0)
                 log.info("model %s: %s; retrying in %.1fs", self.name, self._describe(exc), delay)
                 time.sleep(delay)
             except openai.APIStatusError as exc:

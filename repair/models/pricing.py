@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
+from typing import Any
 
 from repair.errors import RepairError
-from repair.models.base import Usage
+from repair.models.base import Message, Usage
+
+# OpenAI's rule of thumb for English and code; used only when a server reports no usage.
+CHARS_PER_TOKEN = 4
 
 # List prices at the time of writing; a price file (--prices) overrides or extends them.
 DEFAULT_PRICES: dict[str, tuple[float, float]] = {
@@ -33,10 +38,26 @@ def load_prices(path: str | Path | None = None) -> dict[str, tuple[float, float]
     return prices
 
 
-def priced(model: str, prompt_tokens: int, completion_tokens: int,
-           prices: dict[str, tuple[float, float]] | None = None) -> Usage:
-    """The usage with its cost; a model missing from the table costs 0 (local servers are free)."""
+def token_prices(model: str, prices: dict[str, tuple[float, float]] | None = None) -> tuple[float, float]:
+    """USD per prompt token and per completion token; a model missing from the table costs 0."""
     table = prices if prices is not None else DEFAULT_PRICES
     per_prompt, per_completion = table.get(model, (0.0, 0.0))
-    cost = (prompt_tokens * per_prompt + completion_tokens * per_completion) / 1_000_000
-    return Usage(prompt_tokens, completion_tokens, cost)
+    return per_prompt / 1_000_000, per_completion / 1_000_000
+
+
+def priced(model: str, prompt_tokens: int, completion_tokens: int,
+           prices: dict[str, tuple[float, float]] | None = None, estimated: bool = False) -> Usage:
+    """The usage with its cost; a model missing from the table costs 0 (local servers are free)."""
+    per_prompt, per_completion = token_prices(model, prices)
+    return Usage(prompt_tokens, completion_tokens, prompt_tokens * per_prompt + completion_tokens * per_completion,
+                 estimated)
+
+
+def tokens_estimate(text: str) -> int:
+    """About how many tokens `text` is, from its length."""
+    return math.ceil(len(text) / CHARS_PER_TOKEN)
+
+
+def prompt_tokens_estimate(messages: list[Message], tools: list[dict[str, Any]]) -> int:
+    """About how many prompt tokens a request of these messages and tool schemas is."""
+    return tokens_estimate(json.dumps(messages)) + (tokens_estimate(json.dumps(tools)) if tools else 0)

@@ -59,7 +59,7 @@ def reply_to_dict(reply: ModelReply) -> dict[str, Any]:
         "command": {"name": reply.command.name, "args": reply.command.args} if reply.command else None,
         "error": reply.error,
         "usage": {"prompt_tokens": reply.usage.prompt_tokens, "completion_tokens": reply.usage.completion_tokens,
-                  "cost_usd": reply.usage.cost_usd},
+                  "cost_usd": reply.usage.cost_usd, **({"estimated": True} if reply.usage.estimated else {})},
     }
 
 
@@ -70,6 +70,6 @@ def reply_from_dict(data: dict[str, Any]) -> ModelReply:
         text=str(data.get("text", "")), thoughts=str(data.get("thoughts", "")),
         command=ToolCall(command["name"], dict(command.get("args") or {})) if command else None,
         usage=Usage(int(usage.get("prompt_tokens", 0)), int(usage.get("completion_tokens", 0)),
-                    float(usage.get("cost_usd", 0.0))),
+                    float(usage.get("cost_usd", 0.0)), bool(usage.get("estimated", False))),
         error=data.get("error"),
     )

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from repair.errors import RepairError
-from repair.models.base import Message, ModelReply, ToolCall, Usage
+from repair.models.base import Message, ModelGaveUp, ModelReply, ToolCall, Usage
+from repair.models.budget import BudgetSpent
 from repair.models.reply_format import parse_reply, reply_from_dict
 
 
@@ -15,13 +16,23 @@ class ScriptExhaustedError(RepairError):
     """The script has no reply left for the agent's next question."""
 
 
-def reply_from_entry(entry: Any) -> ModelReply:
-    """One script entry as a reply.
+class RecordedModelError(RepairError):
+    """A recorded run's model could not answer here; its replay fails the same way."""
+
+
+_RAISED: dict[str, type[RepairError]] = {"budget": BudgetSpent, "gave_up": ModelGaveUp, "error": RecordedModelError}
+
+
+def reply_from_entry(entry: Any) -> ModelReply | RepairError:
+    """One script entry as a reply, or as the error the call raises.
 
     An entry is a string (the model's raw text, parsed like any text reply), `{"reply": {...}}` (a recorded
-    reply, replayed exactly), `{"tool": NAME, "args": {...}}` (a native tool call), or a JSON reply object
-    `{"thoughts": ..., "command": {"name": ..., "args": ...}}`.
+    reply, replayed exactly), `{"tool": NAME, "args": {...}}` (a native tool call), a JSON reply object
+    `{"thoughts": ..., "command": {"name": ..., "args": ...}}`, or `{"raise": "budget" | "gave_up" | "error",
+    "message": ...}` (a recorded call that ended the run).
     """
+    if isinstance(entry, dict) and entry.get("raise") in _RAISED:
+        return _RAISED[entry["raise"]](str(entry.get("message", "")))
     if isinstance(entry, str):
         return parse_reply(entry)
     if isinstance(entry, dict) and isinstance(entry.get("reply"), dict):
@@ -63,4 +74,6 @@ class ScriptedModel:
             raise ScriptExhaustedError(f"the script has no reply left after {len(self.replies)} replies")
         reply = self.replies[self.position]
         self.position += 1
+        if isinstance(reply, RepairError):
+            raise reply
         return reply

@@ -9,6 +9,7 @@ from importlib import resources
 from typing import Any
 
 from repair.models.reply_format import REPLY_FORMAT
+from repair.prompts.untrusted import cut_text
 from repair.tools.base import Tool, ToolContext
 
 GATHERED_BUDGET_CHARS = 12_000  # the memory of earlier results kept in the prompt; the oldest go first
@@ -78,9 +79,7 @@ def pinned(handover: list[str], budget: int = GATHERED_BUDGET_CHARS // 2) -> str
     """Earlier stages' findings, cut to their own budget; empty when there are none."""
     if not handover:
         return ""
-    text = "\n\n".join(handover)
-    if len(text) > budget:
-        text = text[:budget] + "\n[... handover truncated ...]"
+    text = cut_text("\n\n".join(handover), budget, "\n[... handover truncated ...]")
     return f"[from earlier repair levels]\n{text}\n\n"
 
 

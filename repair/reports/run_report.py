@@ -5,6 +5,7 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
+from repair.errors import RepairError
 from repair.offline.stats import fate_counts
 from repair.reports.html_page import badge, diff_html, page, status_kind, table
 from repair.reports.patch_match import MATCHING, match_label
@@ -28,8 +29,12 @@ def match_text(review: RunReview) -> str:
 def write_run_reports(run_dir: Path) -> None:
     """(Re)write `report.md` and `report.html` for a run directory (and its `review.json`)."""
     review = review_run(Path(run_dir))
-    Path(run_dir, "report.md").write_text(render_markdown(review), encoding="utf-8")
-    Path(run_dir, "report.html").write_text(render_html(review), encoding="utf-8")
+    try:
+        markdown, html = render_markdown(review), render_html(review)
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:  # a damaged entry of result.json
+        raise RepairError(f"{run_dir} holds a damaged run: {type(exc).__name__}: {exc}") from None
+    Path(run_dir, "report.md").write_text(markdown, encoding="utf-8")
+    Path(run_dir, "report.html").write_text(html, encoding="utf-8")
 
 
 def verdict_text(review: RunReview) -> str:

@@ -78,16 +78,46 @@ class RunReview:
         return cls(**data)
 
 
-def review_run(run_dir: Path, localize: bool = True) -> RunReview:
-    """Build the review of a run directory (needs result.json; the rest is optional) and save review.json."""
+# The fields of result.json a report or a replay reads, and the JSON types they must have when present.
+_RESULT_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "bug": str, "status": str, "reason": str, "model": str, "patch": str, "cycles": int, "seconds": (int, float),
+    "cost_usd": (int, float), "tokens": dict, "tests_before": dict, "tests_after": (dict, type(None)),
+    "fixes_tried": list, "options": dict, "candidates": list, "search": (dict, type(None)),
+}
+
+
+def read_run_result(run_dir: Path) -> dict[str, Any]:
+    """A run directory's result.json; a RepairError in one line when it is missing, empty, not JSON, or not
+    the result of a run (a field of the wrong kind)."""
     result_file = run_dir / "result.json"
+    if not run_dir.is_dir():
+        raise RepairError(f"{run_dir} is not a run directory: no such directory")
     if not result_file.is_file():
         raise RepairError(f"{run_dir} is not a run directory: it has no result.json")
     try:
-        result = json.loads(result_file.read_text())
-    except json.JSONDecodeError as exc:
-        raise RepairError(f"{result_file} is not JSON: {exc}") from exc
+        result = json.loads(result_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RepairError(f"{result_file} is not JSON ({exc}): the run did not finish writing it, or it was "
+                          "damaged") from None
+    if not isinstance(result, dict):
+        raise RepairError(f"{result_file} is not a run's result: expected a JSON object")
+    for key, kind in _RESULT_FIELDS.items():
+        if key in result and not isinstance(result[key], kind):
+            raise RepairError(f"{result_file} is not a run's result: '{key}' is {type(result[key]).__name__}")
+    return result
+
+
+def review_run(run_dir: Path, localize: bool = True) -> RunReview:
+    """Build the review of a run directory (needs result.json; the rest is optional) and save review.json."""
+    result = read_run_result(run_dir)
     steps = _steps(run_dir)
+    try:
+        return _review(run_dir, result, steps, localize)
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:  # a field deeper down of the wrong kind
+        raise RepairError(f"{run_dir} holds a damaged run: {type(exc).__name__}: {exc}") from None
+
+
+def _review(run_dir: Path, result: dict[str, Any], steps: list[Step], localize: bool) -> RunReview:
     tokens = result.get("tokens") or {}
     review = RunReview(
         run_dir=str(run_dir), bug=result.get("bug", "?"), status=result.get("status", "?"),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 import time
 from collections.abc import Sequence
 
 from repair.containers.process import CommandResult
 from repair.containers.workspace import Workspace
+from repair.errors import TestCommandError
 from repair.runners.base import TestSetup
 from repair.runners.junit_xml import parse_junit_xml
 from repair.runners.report import TestReport, TestResult, TestStatus
@@ -128,7 +130,30 @@ class CommandRunner:
         status = TestStatus.PASS if result.ok else TestStatus.FAIL
         if result.timed_out:
             status = TestStatus.TIMEOUT
+        problem = cannot_start(self.setup.command, result)
+        if problem:
+            raise TestCommandError(f"the test command {self.setup.command!r} cannot start: {problem}")
         report = TestReport(output=result.output, timed_out=result.timed_out, seconds=result.seconds)
         report.add(TestResult(self.test_id, status, "" if result.ok else result.output[-2000:],
                               result.output[-8000:], result.seconds))
         return report
+
+
+# The shell's own words when the command's program is missing (127) or not executable (126): sh says
+# "sh: 1: prog: not found", bash "bash: line 1: prog: command not found" or "bash: prog: Permission denied".
+_CANNOT_START = re.compile(r"(?m)^\S*sh: (?:\d+: |line \d+: )?(?P<prog>[^:\n]+): "
+                           r"(?P<why>(?:command )?not found|Permission denied|cannot execute.*)$")
+
+
+def cannot_start(command: str, result: CommandResult) -> str:
+    """Why the shell could not start `command`'s own program, or '' (a program it started may have failed)."""
+    if result.returncode not in (126, 127):
+        return ""
+    try:
+        program = shlex.split(command)[0]
+    except (ValueError, IndexError):
+        return ""
+    for match in _CANNOT_START.finditer(result.output):
+        if match.group("prog") == program:
+            return f"{program}: {match.group('why')}"
+    return ""

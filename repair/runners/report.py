@@ -120,3 +120,31 @@ class TestReport:
         for r in data.get("results", []):
             report.add(TestResult(**{**r, "status": TestStatus(r["status"])}))
         return report
+
+
+MAX_REPEAT_PERIOD = 4  # mutual recursion of up to this many frames is seen as one repeating block
+MIN_REPEATS = 3  # two equal lines in a row can be real output; three are a loop
+
+
+def collapse_repeated_frames(trace: str) -> str:
+    """`trace` with each run of a repeating block of lines (a recursion's frames; blocks of up to
+    MAX_REPEAT_PERIOD lines) shown once and then counted: a StackOverflowError's 1024 frames of one method
+    become two lines."""
+    lines = trace.splitlines()
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        for period in range(1, MAX_REPEAT_PERIOD + 1):
+            block = lines[i:i + period]
+            repeats = 1
+            while len(block) == period and lines[i + repeats * period:i + (repeats + 1) * period] == block:
+                repeats += 1
+            if repeats >= MIN_REPEATS:
+                what = "the line above repeats" if period == 1 else f"the {period} lines above repeat"
+                out.extend([*block, f"    ... ({what} {repeats - 1} more times)"])
+                i += repeats * period
+                break
+        else:
+            out.append(lines[i])
+            i += 1
+    return "\n".join(out)
