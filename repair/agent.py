@@ -5,7 +5,8 @@ system prompt (role, goals, guidelines), the dynamic state prompt, and the allow
 schemas. A model that needs more than text (the offline engine reads the bug, the workspace, the memory and
 the FSM state directly) is a `ContextBoundModel`; the agent calls its `bind(ctx)` once, before the first
 cycle, with the same `ToolContext` the tools run in. Tools that need a model (generate_method_body) use
-`ctx.model`, which the agent sets to the (recorded) model of the run.
+`ctx.model`, which the agent sets to the run's model as the agent calls it: recorded in the trajectory,
+and paid from the run's one budget (`ctx.budget`), which refuses a call that what is left cannot pay for.
 """
 
 from __future__ import annotations
@@ -90,7 +91,8 @@ class Agent:
         try:
             while not self.ctx.fsm.done:
                 if self.max_cycles is not None and len(self.steps) >= self.max_cycles:
-                    reason = f"cycle budget spent ({self.max_cycles} cycles of this level)"
+                    unit = "cycle" if self.max_cycles == 1 else "cycles"
+                    reason = f"cycle budget spent ({self.max_cycles} {unit} of this level)"
                     break
                 self.step(len(self.steps) + 1)
                 if self.malformed_in_a_row >= MAX_MALFORMED_IN_A_ROW:

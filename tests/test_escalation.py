@@ -189,8 +189,8 @@ def test_each_level_stops_at_its_own_budget_and_an_offline_helper_does_not_stop_
                                                      "L2 dollar budget spent ($0.02 of $0.01)"]
     assert result.fsm is not None and result.fsm.cycles == 1 and "cycle budget spent" in result.fsm.reason
     # L3 keeps the FSM agent's reason, and so does the run's.
-    assert result.levels[2].reason == result.fsm.reason == "cycle budget spent (1 cycles of this level)"
-    assert result.reason == "no level produced a plausible patch (L3: cycle budget spent (1 cycles of this level))"
+    assert result.levels[2].reason == result.fsm.reason == "cycle budget spent (1 cycle of this level)"
+    assert result.reason == "no level produced a plausible patch (L3: cycle budget spent (1 cycle of this level))"
     assert result.usage.cost_usd == 0.04
     assert "web search unavailable" in model.asked[2][1]["content"]  # the FSM agent is told
 

@@ -32,6 +32,7 @@ class BatchOptions:
     executor: str = "local"  # or "dask"
     scheduler: str | None = None  # a Dask scheduler's address; None starts a LocalCluster of `workers` workers
     shared_runs: bool = False  # Dask workers see `out` at the same path: they write runs there, nothing is copied
+    web: bool | None = None  # as `repair fix --web/--no-web`; None: the settings file decides
 
 
 @dataclass

@@ -38,7 +38,9 @@ def run_batch(options: BatchOptions, console: Console | None = None) -> BatchOut
     # Options every worker would refuse are refused once, before any worker starts.
     if options.backend not in BACKENDS:
         raise RepairError(f"unknown backend '{options.backend}': use {' or '.join(BACKENDS)}")
-    FixOptions("batch", model=options.model, base_url=options.base_url, strategy=options.strategy).resolved_strategy()
+    FixOptions("batch", model=options.model, base_url=options.base_url, strategy=options.strategy,
+               max_cycles=options.max_cycles, budget_usd=options.budget_usd, max_tokens=options.max_tokens,
+               max_seconds=options.max_seconds).resolved_strategy()
     console = console or Console(stderr=True)
     dataset = open_dataset(options.dataset, DatasetOptions(quixbugs_root=options.quixbugs_root))
     selected = select_bugs([b.id for b in dataset.list_bugs()], options.bugs)

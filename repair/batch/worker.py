@@ -34,7 +34,8 @@ def worker_main(spec: dict[str, Any]) -> int:
                              max_cycles=options.max_cycles, budget_usd=options.budget_usd,
                              max_tokens=options.max_tokens, max_seconds=options.max_seconds,
                              backend=options.backend, strategy=options.strategy, runs_dir=str(run_dir.parent),
-                             quixbugs_root=options.quixbugs_root, reports=False)  # written below, with overfitting
+                             quixbugs_root=options.quixbugs_root, web=options.web,
+                             reports=False)  # written below, with overfitting
     try:
         outcome = run_fix(fix_options, run_dir=run_dir)
     except RepairError as exc:

@@ -16,10 +16,12 @@ from repair.cli_app import (
     MaxTokensOption,
     QuixBugsRootOption,
     StrategyOption,
+    WebOption,
     command,
     console,
     err_console,
 )
+from repair.models.budget import usd
 from repair.reports import compare_runs, render_comparison, totals, write_run_reports
 
 
@@ -53,6 +55,7 @@ def batch(
                                          "(tcp://HOST:8786); without it a LocalCluster of --workers workers."),
     shared_runs: bool = typer.Option(False, "--shared-runs", help="With --executor dask: every worker sees --out "
                                      "at the same path, so runs are written there instead of copied back."),
+    web: bool | None = WebOption,
 ) -> None:
     """Run the agent over many bugs of a dataset; results.jsonl, per-bug reports and summary.{md,html}.
 
@@ -62,10 +65,10 @@ def batch(
                            budget_usd=cost_limit if cost_limit is not None else budget_usd, max_cycles=max_cycles,
                            quixbugs_root=quixbugs_root, overfitting=not no_overfitting, max_tokens=max_tokens,
                            backend=backend, strategy=strategy, executor=executor,
-                           scheduler=scheduler, shared_runs=shared_runs)
+                           scheduler=scheduler, shared_runs=shared_runs, web=web)
     outcome = run_batch(options, err_console)
     t = totals(outcome.records)
-    console.print(Text(f"{t.line()}; ${t.cost_usd:.4f}"), highlight=False, soft_wrap=True)
+    console.print(Text(f"{t.line()}; {usd(t.cost_usd)}"), highlight=False, soft_wrap=True)
     console.print(Text(f"summary: {outcome.out / 'summary.html'}"), highlight=False, soft_wrap=True)
 
 

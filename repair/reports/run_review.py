@@ -169,8 +169,9 @@ def _timeline_entry(step: Step) -> TimelineEntry:
         lines = step.result.strip().splitlines()
         detail = lines[0] if lines else ""
     level = step.data.get("level") or args.get("level") or ""
-    return TimelineEntry(step.cycle, step.state_before, step.state_after, step.tool or "(malformed reply)",
-                         step.ok, detail[:200], round(step.seconds, 2), str(level))
+    tool = step.tool or ("(run stopped)" if step.data.get("stopped") else "(malformed reply)")
+    return TimelineEntry(step.cycle, step.state_before, step.state_after, tool, step.ok, detail[:200],
+                         round(step.seconds, 2), str(level))
 
 
 def _fl_from_steps(steps: list[Step]) -> list[dict[str, Any]]:
