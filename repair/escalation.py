@@ -30,11 +30,9 @@ from repair.fixagent import (
     Guide,
     RelatedFile,
     ReviewedPatch,
-    SearchHit,
     Slice,
     Summaries,
     WebSearch,
-    WebSearchUnavailableError,
     fix,
     help_debug,
     load_sources,
@@ -44,6 +42,7 @@ from repair.fixagent import (
     slice_file,
     summarize,
 )
+from repair.fixagent.recorded import ReplayedCaches
 from repair.fixagent.repo_focus import describe as describe_related
 from repair.fixagent.summarizer import cache_file
 from repair.models.base import Model, ModelGaveUp, ToolCall, Usage
@@ -67,38 +66,6 @@ class LevelBudget:
     max_cycles: int | None = None
     max_tokens: int | None = None
     max_usd: float | None = None
-
-
-@dataclass
-class ReplayedCaches:
-    """What the caches answered in a recorded run, so that its replay makes the same model calls: the
-    Summarizer's cached summaries (None: the recorded run asked the model) and the web search's answer."""
-
-    summaries: dict[str, str] | None = None
-    web: WebSearch | None = None
-
-    @classmethod
-    def from_steps(cls, steps: list[Step]) -> ReplayedCaches:
-        """Read them from a trajectory's `fixagent.summarizer` and `fixagent.helper` steps."""
-        replayed = cls()
-        for step in steps:
-            if step.tool == "fixagent.summarizer" and step.data.get("cache") == "hit":
-                replayed.summaries = {str(k): str(v) for k, v in (step.data.get("summaries") or {}).items()}
-            if step.tool == "fixagent.helper" and "web" in step.data:
-                replayed.web = RecordedSearch(step.data["web"])
-        return replayed
-
-
-class RecordedSearch:
-    """A web search that answers what the recorded run's search answered (hits, or unavailable)."""
-
-    def __init__(self, record: dict[str, Any]) -> None:
-        self.record = record
-
-    def search(self, query: str, max_results: int) -> list[SearchHit]:
-        if not self.record.get("available", False):
-            raise WebSearchUnavailableError(str(self.record.get("reason", "web search unavailable")))
-        return [SearchHit(**hit) for hit in self.record.get("hits", [])][:max_results]
 
 
 @dataclass

@@ -20,7 +20,8 @@ from repair.checkout import CheckedOutBug, check_out
 from repair.containers.secrets_filter import scrub_secrets
 from repair.datasets.registry import DatasetOptions
 from repair.errors import RepairError
-from repair.escalation import Escalation, EscalationConfig, EscalationResult, LevelBudget, ReplayedCaches
+from repair.escalation import Escalation, EscalationConfig, EscalationResult, LevelBudget
+from repair.fixagent.recorded import ReplayedCaches
 from repair.model_spec import default_spec, make_model
 from repair.models import FsmOnlyModel, Model, ScriptedModel, SearchingModel, load_prices
 from repair.models.base import ReachableModel
