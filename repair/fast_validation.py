@@ -149,6 +149,9 @@ class FastPatchValidator(PatchValidator):
             self.fast = False
             return real
         self._baseline = worker_view
+        # Compile the files a fix most likely changes once now: it checks that the worker compiles them as
+        # they are, and warms its compiler up, so that the first candidates cost what the others do.
+        runner.prepare([f for f in self.bug.program_files if f.endswith(".java")])
         return worker_view
 
     @contextlib.contextmanager
