@@ -255,8 +255,10 @@ class _Member:
                 self.expr(child)
             return True
         if kind == "labeled_statement":
-            inner = [c for c in node.named_children if c.type != "identifier"]
-            return self.statement(inner[-1]) or True if inner else True
+            for inner in node.named_children:
+                if inner.type != "identifier":
+                    self.statement(inner)
+            return True  # a labeled break may leave it: assume it completes
         if kind == "assert_statement":
             if node.named_children:
                 self.condition(node.named_children[0])
