@@ -66,6 +66,7 @@ PROJECTS = {
 TIMEOUTS = {"checkout": 1800.0, "compile": 900.0, "test": 1800.0, "export": 600.0, "bids": 120.0}
 _ID = re.compile(r"^(?:defects4j:)?([A-Za-z]+)-(\d+)$")
 _ALL_TESTS_LINE = re.compile(r"^\s*([\w$]+)\(([\w.$]+)\)\s*$")
+_MISSING_PERL_MODULE = re.compile(r"Can't locate ([\w/]+)\.pm in @INC")
 _HUNK = re.compile(r"^@@ -(\S+) \+(\S+) @@(.*)$", re.S)
 
 
@@ -169,9 +170,20 @@ class Defects4JCli:
     @staticmethod
     def _ok(result: CommandResult, what: str) -> CommandResult:
         if not result.ok:
-            why = "timed out" if result.timed_out else result.output.strip()[-400:]
-            raise DatasetUnavailableError(f"defects4j {what} failed: {why}")
+            raise DatasetUnavailableError(failure_line(what, result.output, result.timed_out))
         return result
+
+
+def failure_line(what: str, output: str, timed_out: bool = False) -> str:
+    """One line saying why a `defects4j` command failed: a missing perl module by name, else the output's end."""
+    missing = _MISSING_PERL_MODULE.search(output)
+    if missing:
+        module = missing.group(1).replace("/", "::")
+        return (f"defects4j {what} failed: the perl module {module} is missing (defects4j-local.sh's header lists "
+                "the Debian packages: ant libdbi-perl libdbd-csv-perl libjson-perl libjson-parse-perl "
+                "libstring-interpolate-perl liburi-perl)")
+    why = "timed out" if timed_out else " ".join(output.split())[-400:] or "no output"
+    return f"defects4j {what} failed: {why}"
 
 
 class Defects4JRunner:

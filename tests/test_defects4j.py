@@ -228,6 +228,13 @@ def test_cli_without_defects4j_or_docker_prints_one_line(tmp_path: Path) -> None
     assert "Defects4J is not available" in lines[0] and "--backend docker" in lines[0]
 
 
+def test_failures_are_one_line_and_name_a_missing_perl_module() -> None:
+    perl = "Can't locate DBI.pm in @INC (you may need to install the DBI module) (@INC contains: /etc/perl)\n at x"
+    assert "the perl module DBI is missing" in defects4j.failure_line("checkout", perl)
+    line = defects4j.failure_line("compile", "BUILD FAILED\n  /x/build.xml:12: error\n")
+    assert line == "defects4j compile failed: BUILD FAILED /x/build.xml:12: error"
+
+
 def test_checkout_of_an_unknown_version_is_one_clear_error(defects4j_on_path: Path) -> None:
     with pytest.raises(DatasetUnavailableError, match="defects4j checkout failed"):
         check_out("Cli-6", discover_failing=False)  # Cli-6 is deprecated: Defects4J refuses it
