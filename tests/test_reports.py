@@ -22,6 +22,7 @@ from repair.datasets.quixbugs import QuixBugsDataset
 from repair.fix_run import FixOptions, run_fix
 from repair.overfitting import NO_HELD_OUT_TESTS, check_against_fixed_version
 from repair.reports import ground_truth_match, match_label, write_run_reports
+from repair.reports.patch_match import normalised
 from repair.reports.summary import render_html, render_markdown, totals
 
 FIXED_LINE = "        if items[i - 1] > items[i]:"
@@ -123,6 +124,15 @@ def test_ground_truth_match_exact_ast_differs() -> None:
     spaced = java.replace("+        while (lo <= hi) {", "+        while (lo<=hi) { // include hi")
     assert ground_truth_match(spaced, java, read_demo) == "ast"
     assert ground_truth_match("not a diff", java, read_demo) == "differs"
+
+
+def test_a_one_statement_block_and_the_bare_statement_are_the_same_java() -> None:
+    braces = "class A { String f(String s) { if (s == null) {\n return null;\n }\n return s; } }"
+    bare = "class A { String f(String s) { if (s == null) return null; return s; } }"
+    assert normalised("A.java", braces) == normalised("A.java", bare)
+    two = "class A { String f(String s) { if (s == null) { g(); return null; } return s; } }"
+    assert normalised("A.java", two) != normalised("A.java", "class A { String f(String s) { if (s == null) g(); "
+                                                              "return null; return s; } }")
 
 
 HELD_OUT_TEST = """\

@@ -92,11 +92,22 @@ def _without_docstrings(tree: ast.Module) -> ast.Module:
     return tree
 
 
+# Java statements whose body may be one statement or a block holding just that statement: the same program.
+_BODY_OWNERS = frozenset({"if_statement", "while_statement", "for_statement", "enhanced_for_statement",
+                          "do_statement"})
+
+
 def _leaves(node: Node, out: list[str]) -> None:
     if node.type in ("comment", "line_comment", "block_comment"):
         return
     if node.child_count == 0:
         out.append((node.text or b"").decode("utf-8", "replace"))
+        return
+    if (node.type == "block" and node.parent is not None and node.parent.type in _BODY_OWNERS
+            and len([c for c in node.named_children if "comment" not in c.type]) == 1):
+        # `if (c) { s; }` is `if (c) s;`: keep the statement, drop the braces.
+        for child in node.named_children:
+            _leaves(child, out)
         return
     for child in node.children:
         _leaves(child, out)
