@@ -16,6 +16,7 @@ Resumable: rows go to OUT/results.jsonl as each bug ends, and `--resume` skips t
 Also written: OUT/fl/<bug>.json.gz (the coverage matrix and the ranking, to study FL without rerunning).
 
     python benchmarks/defects4j_dev.py --out /tmp/d4j-dev --time-limit 300 [--bugs Cli-1,Codec-*] [--resume]
+    python benchmarks/defects4j_dev.py --out /tmp/d4j-dev --report     # the table of what is there
 """
 
 from __future__ import annotations
@@ -165,7 +166,7 @@ def run_child(bug_name: str, out: Path, time_limit: float, fl_only: bool) -> dic
 def table(rows: list[dict[str, Any]]) -> Table:
     out = Table(title="Defects4J (Cli, Codec): offline engine")
     for column in ("bugs", "FL top-1", "FL top-3", "FL top-5", "plausible", "correct", "median s/bug"):
-        out.add_column(column, justify="right")
+        out.add_column(column, justify="right", no_wrap=True)
     out.add_column("set", justify="left")
     groups = {p: [r for r in rows if r["bug"].startswith(p + "-")] for p in PROJECTS}
     groups["all"] = rows
@@ -185,16 +186,16 @@ def table(rows: list[dict[str, Any]]) -> Table:
 
 
 def fates(rows: list[dict[str, Any]]) -> str:
+    """Sums of the search's counts (dropped by reason included) over the bugs."""
     totals: dict[str, int] = {}
     for r in rows:
-        for source in ("search", "candidates"):
-            for key, value in (r.get(source) or {}).items():
-                if isinstance(value, int) and not isinstance(value, bool):
-                    totals[f"{key}"] = totals.get(key, 0) + value
-                elif isinstance(value, dict):  # e.g. dropped by reason
-                    for reason, count in value.items():
-                        if isinstance(count, int):
-                            totals[f"{key}.{reason}"] = totals.get(f"{key}.{reason}", 0) + count
+        for key, value in (r.get("search") or {}).items():
+            if isinstance(value, int) and not isinstance(value, bool):
+                totals[key] = totals.get(key, 0) + value
+            elif isinstance(value, dict):  # dropped: {reason: count}
+                for reason, count in value.items():
+                    if isinstance(count, int):
+                        totals[f"{key}[{reason}]"] = totals.get(f"{key}[{reason}]", 0) + count
     return ", ".join(f"{k} {v}" for k, v in totals.items()) or "(none recorded)"
 
 
@@ -205,6 +206,7 @@ def main() -> int:
     parser.add_argument("--time-limit", type=float, default=300.0, help="seconds per bug, checkout included")
     parser.add_argument("--resume", action="store_true", help="skip the bugs already in OUT/results.jsonl")
     parser.add_argument("--fl-only", action="store_true", help="checkout and fault localization only")
+    parser.add_argument("--report", action="store_true", help="print the table of OUT/results.jsonl; run nothing")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     out = Path(args.out)
@@ -215,13 +217,18 @@ def main() -> int:
         return 0
     results = out / "results.jsonl"
     done: dict[str, dict[str, Any]] = {}
-    if args.resume and results.is_file():
+    if (args.resume or args.report) and results.is_file():
         for line in results.read_text().splitlines():
             if line.strip():
                 row = json.loads(line)
                 done[row["bug"]] = row
-    elif results.is_file():
+    elif results.is_file() and not args.report:
         results.unlink()
+    if args.report:
+        if not done:
+            raise SystemExit(f"no results in {results} to report (--report reads them; add --resume)")
+        print_summary(list(done.values()), out, results)
+        return 0
     ids = bug_ids(args.bugs)
     todo = [b for b in ids if b not in done]
     console = Console()
@@ -237,14 +244,18 @@ def main() -> int:
             progress.console.print(f"{bug_name:<10} {row['status']:<10} FL rank {row.get('fl_rank')}  "
                                    f"{row['seconds']:>6.0f}s  {str(row.get('reason', ''))[:70]}", highlight=False)
             progress.advance(task)
-    rows = [done[b] for b in ids if b in done]
+    print_summary([done[b] for b in ids if b in done], out, results)
+    return 0
+
+
+def print_summary(rows: list[dict[str, Any]], out: Path, results: Path) -> None:
+    console = Console()
     console.print(table(rows))
-    console.print(f"candidates by fate (sums): {fates(rows)}", highlight=False)
+    console.print(f"candidates by fate (sums): {fates(rows)}", highlight=False, markup=False)
     judged = sorted(r["bug"] for r in rows if r["plausible"] and not r["correct"])
     if judged:
         console.print(f"plausible, not the human patch (to judge, in {out / 'judge'}): {', '.join(judged)}")
     console.print(f"results: {results}")
-    return 0
 
 
 if __name__ == "__main__":
