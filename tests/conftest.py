@@ -96,3 +96,13 @@ def defects4j_on_path() -> Iterator[Path]:
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def cli1(defects4j_on_path: Path) -> Iterator[CheckedOutBug]:
+    """Real Defects4J Cli-1, checked out once for the session (a checkout takes Defects4J a while)."""
+    from repair.checkout import check_out
+
+    checked = check_out("defects4j:Cli-1", discover_failing=False)
+    yield checked
+    checked.close()

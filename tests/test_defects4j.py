@@ -45,13 +45,6 @@ def human_patch(framework: Path, project: str, number: int) -> str:
 
 
 @pytest.fixture(scope="module")
-def cli1(defects4j_on_path: Path) -> Iterator[CheckedOutBug]:
-    checked = check_out("defects4j:Cli-1", discover_failing=False)
-    yield checked
-    checked.close()
-
-
-@pytest.fixture(scope="module")
 def codec17(defects4j_on_path: Path) -> Iterator[CheckedOutBug]:
     checked = check_out("Codec-17", discover_failing=False)
     yield checked

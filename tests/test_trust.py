@@ -122,3 +122,13 @@ def test_replay_needs_trust_for_a_run_folder_made_elsewhere_or_changed(recorded_
     assert "was not made on this machine" in line and "--trust" in line
     trusted = repair("replay", str(recorded_run), "--trust", env=other)
     assert trusted.returncode == 0 and "replay matches" in trusted.stdout, trusted.stdout + trusted.stderr
+
+
+@pytest.mark.parametrize("command", ["test", "validate", "localize", "fix", "batch", "ci", "replay"])
+def test_every_command_that_runs_project_code_takes_a_backend(command: str) -> None:
+    from typer.testing import CliRunner
+
+    from repair.cli import app
+
+    shown = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0 and "--backend" in shown.output
