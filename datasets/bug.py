@@ -36,6 +36,21 @@ TEST_CONFIG_PATTERNS = (
 DEFAULT_TEST_PATTERNS = TEST_FILE_PATTERNS + TEST_CONFIG_PATTERNS
 
 
+@dataclass(frozen=True)
+class WiderTests:
+    """Tests beyond the bug's own setup that a patch can affect: they run before a patch is called plausible.
+
+    With `units` ((run target, the file that holds it): a test class and its source file, a pytest file
+    twice), a patch brings in the units that reach a file it changes, by coverage where it is known, else by
+    static references. With no units the whole `setup` runs (a local repo's full suite). `setup` says how
+    they run; a run of some units narrows it to them.
+    """
+
+    setup: TestSetup
+    label: str
+    units: tuple[tuple[str, str], ...] = ()
+
+
 @dataclass
 class Bug:
     """One bug: where its code is, how its tests run, and what is known about its fix."""
@@ -51,6 +66,7 @@ class Bug:
     program_files: list[str] = field(default_factory=list)
     test_patterns: tuple[str, ...] = DEFAULT_TEST_PATTERNS
     meta: dict[str, Any] = field(default_factory=dict)
+    wider_tests: WiderTests | None = None
 
     @property
     def name(self) -> str:
@@ -64,6 +80,9 @@ class Bug:
         """What a patch for this bug may change: its language's sources, outside tests and the test command."""
         command = str(self.meta.get("test_cmd") or self.test_setup.command or "")
         judged = files_named_by(command) | set(self.test_setup.test_files)
+        if self.wider_tests is not None:  # a final suite judges too
+            wider = self.wider_tests.setup
+            judged |= files_named_by(wider.command or "") | set(wider.test_files)
         return PatchRules((self.language,), self.is_test_path, frozenset(judged), command)
 
     def to_dict(self) -> dict[str, Any]:

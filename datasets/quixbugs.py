@@ -4,6 +4,10 @@ Java: `java_programs/NAME.java` is tested by `java_testcases/junit/NAME_TEST.jav
 (JUnit 4 only; the top-level `java_testcases/*.java` need gson/spoon and are never compiled).
 Python: `python_programs/name.py` is tested by `python_testcases/test_name.py`, run
 with pytest from the root so that its conftest.py applies.
+
+Some programs share a helper (Java's `Node.java`, `WeightedEdge.java`): a bug whose program uses one is
+checked out with the other programs that use it and their tests, which are its `wider_tests`, so that a
+patch to the helper is judged by every program it can break.
 """
 
 from __future__ import annotations
@@ -16,12 +20,14 @@ import shutil
 import tarfile
 import tempfile
 from collections.abc import Callable
+from functools import cached_property
 from pathlib import Path
 
 from repair.containers.process import run_process
 from repair.containers.workspace import Workspace
-from repair.datasets.bug import Bug, Location
+from repair.datasets.bug import Bug, Location, WiderTests
 from repair.errors import DatasetUnavailableError, UnknownBugError
+from repair.references import ReferenceGraph, reference_graph
 from repair.runners.base import TestSetup
 from repair.user_cache import user_cache_dir
 
@@ -138,34 +144,84 @@ class QuixBugsLayout:
                     f"unknown bug id '{self.dataset}:{name}': run `repair bugs --dataset {self.dataset}` for the list"
                 )
             name = matches[0]
-        if self.language == "java":
-            program = f"java_programs/{name}.java"
-            test = f"java_testcases/junit/{name}_TEST.java"
-            setup = TestSetup("junit4", test_classes=(f"java_testcases.junit.{name}_TEST",),
-                              compile_files=(test, program), source_path=(".",),
-                              per_test_timeout=self.per_test_timeout, total_timeout=300)
-            correct = self.root / "correct_java_programs" / f"{name}.java"
-        else:
-            program = f"python_programs/{name}.py"
-            test = f"python_testcases/test_{name}.py"
-            setup = TestSetup("pytest", test_files=(test,), per_test_timeout=self.per_test_timeout,
-                              total_timeout=300)
-            correct = self.root / "correct_python_programs" / f"{name}.py"
+        program, test = self.program_file(name), self.test_file(name)
+        setup = self.test_setup((name,))
+        correct_dir = "correct_java_programs" if self.language == "java" else "correct_python_programs"
+        correct = self.root / correct_dir / Path(program).name
         bug = Bug(id=f"{self.dataset}:{name}", dataset=self.dataset, language=self.language,
-                  test_setup=setup, program_files=[program], meta={"test_file": test})
+                  test_setup=setup, program_files=[program], meta={"test_file": test},
+                  wider_tests=self.wider_tests(name))
         if correct.is_file():
             buggy_text = (self.root / program).read_text(encoding="utf-8", errors="replace")
             bug.fix_patch, bug.buggy_locations = ground_truth_patch(
                 program, buggy_text, correct.read_text(encoding="utf-8", errors="replace"))
         return bug
 
+    def program_file(self, name: str) -> str:
+        return f"java_programs/{name}.java" if self.language == "java" else f"python_programs/{name}.py"
+
+    def test_file(self, name: str) -> str:
+        return (f"java_testcases/junit/{name}_TEST.java" if self.language == "java"
+                else f"python_testcases/test_{name}.py")
+
+    def test_setup(self, names: tuple[str, ...]) -> TestSetup:
+        """How the tests of these programs run (the first one's tests alone are a bug's own)."""
+        tests = tuple(self.test_file(n) for n in names)
+        if self.language == "java":
+            return TestSetup("junit4", test_classes=tuple(f"java_testcases.junit.{n}_TEST" for n in names),
+                             compile_files=tuple(p for n in names for p in (self.test_file(n), self.program_file(n))),
+                             source_path=(".",), per_test_timeout=self.per_test_timeout, total_timeout=300)
+        return TestSetup("pytest", test_files=tests, per_test_timeout=self.per_test_timeout, total_timeout=300)
+
+    @cached_property
+    def references(self) -> ReferenceGraph:
+        """Static references among the programs, their tests and the helpers, of this language."""
+        folders = (("java_programs", "*.java"), ("java_testcases/junit", "*.java")) if self.language == "java" \
+            else (("python_programs", "*.py"), ("python_testcases", "*.py"))
+        files = {f"{folder}/{p.name}": p.read_text(encoding="utf-8", errors="replace")
+                 for folder, pattern in folders for p in (self.root / folder).glob(pattern) if p.is_file()}
+        return reference_graph(files)
+
+    def shared_helpers(self, name: str) -> list[str]:
+        """The helpers (program files that are no bug's program) that this program or its tests use."""
+        folder = "java_programs" if self.language == "java" else "python_programs"
+        suffix = ".java" if self.language == "java" else ".py"
+        bugs = set(self.names())
+        helpers = {f"{folder}/{p.name}" for p in (self.root / folder).glob(f"*{suffix}") if p.stem not in bugs}
+        reached = self.references.reached_from(self.program_file(name)) | self.references.reached_from(
+            self.test_file(name))
+        return sorted(reached & helpers)
+
+    def sharing_programs(self, name: str) -> list[str]:
+        """The other programs that use a helper this one uses (their tests can be broken by a patch to it)."""
+        helpers = set(self.shared_helpers(name))
+        if not helpers:
+            return []
+        graph = self.references
+        return [other for other in self.names() if other != name and helpers & (
+            graph.reached_from(self.program_file(other)) | graph.reached_from(self.test_file(other)))]
+
+    def wider_tests(self, name: str) -> WiderTests | None:
+        """The tests of the programs that share a helper with this one, unit by unit; None when none do."""
+        others = self.sharing_programs(name)
+        if not others:
+            return None
+        setup = self.test_setup(tuple(others))
+        targets = setup.test_classes if self.language == "java" else setup.test_files
+        helpers = ", ".join(self.shared_helpers(name))
+        return WiderTests(setup, f"the tests of the other programs that use {helpers}",
+                          tuple(zip(targets, (self.test_file(o) for o in others), strict=True)))
+
     def checkout_paths(self, bug: Bug) -> list[str]:
-        """What the bug's developer had: its program, its tests, and the helpers they use; nothing else.
+        """What the bug's developer had: its program, its tests, the helpers they use, and the programs that
+        share a helper with it, with their tests; nothing else.
 
         Never the corrected programs, the benchmark's harness that runs them (`tester.py`,
-        `java_testcases/junit/crt_program/`), its metadata or the other programs' files.
+        `java_testcases/junit/crt_program/`), its metadata or the files of programs it shares nothing with.
         """
         name = bug.name
+        sharing = [path for other in self.sharing_programs(name)
+                   for path in (self.program_file(other), self.test_file(other), f"json_testcases/{other}.json")]
         if self.language == "java":
             wanted = [f"java_programs/{name}.java", f"java_testcases/junit/{name}_TEST.java",
                       *self._helpers("java_programs", "*.java", lambda p: p.stem not in self.names()),
@@ -174,6 +230,7 @@ class QuixBugsLayout:
             wanted = [f"python_programs/{name}.py", f"python_testcases/test_{name}.py", f"json_testcases/{name}.json",
                       *self._helpers("python_programs", "*.py", lambda p: p.stem in PYTHON_HELPERS),
                       *self._helpers("python_testcases", "*.py", lambda p: not p.stem.startswith("test_"))]
+        wanted.extend(sharing)
         wanted.append("conftest.py")  # pytest's options (QuixBugs' --correct switch defaults to the buggy code)
         return sorted({path for path in wanted if (self.root / path).is_file()})
 

@@ -20,6 +20,7 @@ class DatasetOptions:
     quixbugs_root: str | None = None
     test_cmd: str | None = None
     repo: str | None = None
+    final_test_cmd: str | None = None  # a local repo's whole suite, run before a patch is called plausible
 
 
 DatasetFactory = Callable[[DatasetOptions], Dataset]
@@ -43,7 +44,7 @@ def open_dataset(name: str, options: DatasetOptions | None = None) -> Dataset:
     if name == "local":
         if not options.repo:
             raise UnknownBugError("the local dataset needs --repo DIR")
-        return LocalDataset(options.repo, options.test_cmd)
+        return LocalDataset(options.repo, options.test_cmd, final_test_cmd=options.final_test_cmd)
     if name not in DATASETS:
         raise UnknownBugError(f"unknown dataset '{name}': known datasets are {', '.join(dataset_names())}")
     return DATASETS[name](options)
@@ -65,7 +66,7 @@ def resolve_bug(bug_id: str, options: DatasetOptions | None = None) -> tuple[Dat
             f"(datasets: {', '.join(dataset_names())})"
         )
     if prefix == "local":
-        dataset: Dataset = LocalDataset(rest, options.test_cmd)
+        dataset: Dataset = LocalDataset(rest, options.test_cmd, final_test_cmd=options.final_test_cmd)
     else:
         dataset = open_dataset(prefix, options)
     return dataset, dataset.get(bug_id)

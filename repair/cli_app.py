@@ -103,6 +103,8 @@ QuixBugsRootOption = typer.Option(
     None, "--quixbugs-root", envvar="REPAIR_QUIXBUGS_ROOT", help="A QuixBugs checkout (default: cached clone)."
 )
 TestCmdOption = typer.Option(None, "--test-cmd", help="The test command of a local repo, e.g. 'pytest -q'.")
+FinalTestCmdOption = typer.Option(None, "--final-test-cmd", help="A local repo's whole suite, run once more before a "
+                                  "patch is called plausible (default: --test-cmd without its test selection).")
 RepoOption = typer.Option(None, "--repo", help="A local directory or git repo (the bug is local:<repo>).")
 ModelOption = typer.Option(None, "--model", "-m", help="offline, scripted:FILE, openai:NAME or "
                            "openai-compatible:NAME (default: offline unless OPENAI_API_KEY is set).")

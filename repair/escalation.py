@@ -417,7 +417,7 @@ class Escalation:
         g.reviewed.append(ReviewedPatch(draft.diff, verdict))
         self.ctx.memory.attempts.append(FixAttempt(result.diff or draft.diff, result.status,
                                                    verdict.splitlines()[0] if verdict else result.status,
-                                                   self._step + 1, f"L{level} {agent}"))
+                                                   self._step + 1, f"L{level} {agent}", scope=result.scope_lines()))
         if result.plausible:
             self.ctx.memory.plausible = result
         self._record(level, agent, meter, draft.call, result.status, verdict, ok=result.plausible,

@@ -38,7 +38,8 @@ from repair.runners.fast_python import FastPythonRunner
 from repair.runners.java_classpath import ProjectClasspath, defects4j_classpath, gradle_classpath, maven_classpath
 from repair.runners.worker_process import WorkerError
 from repair.syntax import language_of, parse
-from repair.validation import PatchValidator, ValidationResult
+from repair.validation import PatchValidator, ValidationResult, changed_files
+from repair.verdict_scope import Unit, VerdictScope
 
 _DISCOVERED: dict[tuple[str, str], ProjectClasspath | None] = {}  # (checkout, framework) -> its classpath
 
@@ -108,10 +109,11 @@ class FastPatchValidator(PatchValidator):
     """A `PatchValidator` (same `validate(patch) -> ValidationResult`) that runs in warm workers."""
 
     def __init__(self, workspace: Workspace, bug: Bug, runner: TestRunner | None = None,
-                 baseline: TestReport | None = None, fail_fast: bool = True, relocate: bool = False) -> None:
+                 baseline: TestReport | None = None, fail_fast: bool = True, relocate: bool = False,
+                 scope: VerdictScope | None = None) -> None:
         fast = runner if runner is not None else make_fast_runner(workspace, bug)
         super().__init__(workspace, bug, runner=fast or make_test_runner(workspace, bug.test_setup),
-                         baseline=baseline, fail_fast=fail_fast, relocate=relocate)
+                         baseline=baseline, fail_fast=fail_fast, relocate=relocate, scope=scope)
         self.fast = isinstance(self.runner, WarmTestRunner)
         self.syntax_cache: dict[str, ValidationResult] = {}
         self.compile_seconds = 0.0  # totals over every validation, for reports
@@ -176,6 +178,7 @@ class FastPatchValidator(PatchValidator):
         parsed = self.checked_patch(patch)
         if isinstance(parsed, ValidationResult):
             return parsed
+        units: list[Unit] = []
         if full:
             self.baseline()  # calibrates a project runner, which may turn the warm path off
         if not self.fast or any(f.create or f.delete for f in parsed.files):
@@ -193,12 +196,14 @@ class FastPatchValidator(PatchValidator):
         hit = self.syntax_cache.get(key) or self.cache.get(content_key(applied.files) + suffix)
         if hit is not None:
             return ValidationResult(**{**hit.__dict__, "cached": True, "notes": applied.notes})
+        if full:  # the wider tests' baselines, on the unpatched code
+            units = self.scope.prepare(changed_files(parsed))
         originals = {path: self.workspace.read_file(path) for path in applied.files}
         with self._focused(list(applied.files)):
             try:
                 for path, content in applied.files.items():
                     self.workspace.write_file(path, content)
-                result = self._timed(lambda: self._run_tests(full))
+                result = self._timed(lambda: self._run_tests(full, units))
             finally:
                 for path, content in originals.items():
                     self.workspace.write_file(path, content)

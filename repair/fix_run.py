@@ -57,6 +57,7 @@ class FixOptions:
     prices_file: str | None = None
     quixbugs_root: str | None = None
     test_cmd: str | None = None
+    final_test_cmd: str | None = None
     strategy: str = "auto"  # fsm | escalate | auto (escalate when an LLM is configured)
     all_plausible: bool = False
     reports: bool = True
@@ -167,7 +168,8 @@ def run_fix(options: FixOptions, model: Model | None = None, observer: AgentObse
     owned = checked is None
     if checked is None:
         say(f"checking out {options.bug_id} ({options.backend} workspace)")
-        checked = check_out(options.bug_id, DatasetOptions(options.quixbugs_root, options.test_cmd),
+        checked = check_out(options.bug_id, DatasetOptions(options.quixbugs_root, options.test_cmd,
+                                                           final_test_cmd=options.final_test_cmd),
                             backend=options.backend, discover_failing=False)
     escalation: EscalationResult | None = None
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +13,7 @@ from repair.errors import PatchError, PatchRefusedError, WorkspaceError
 from repair.patch import Patch, content_key
 from repair.patch_rules import WorkspaceTree
 from repair.runners import TestReport, TestRunner, make_test_runner
+from repair.verdict_scope import TestSet, Unit, VerdictScope, describe_test_set, own_test_sets
 
 
 @dataclass
@@ -30,10 +32,15 @@ class ValidationResult:
     seconds: float = 0.0
     cached: bool = False
     tests_run: int = 0
+    scope: list[dict[str, Any]] = field(default_factory=list)  # the test sets the verdict ran (`TestSet`s)
 
     @property
     def plausible(self) -> bool:
         return self.status == "plausible"
+
+    def scope_lines(self) -> list[str]:
+        """One line per test set the verdict covers."""
+        return [describe_test_set(s) for s in self.scope]
 
     def describe(self) -> str:
         """A short text for the model and the terminal."""
@@ -59,7 +66,7 @@ class ValidationResult:
         return {
             "status": self.status, "message": self.message, "diff": self.diff,
             "still_failing": self.still_failing, "regressions": self.regressions, "fixed": self.fixed,
-            "notes": self.notes, "seconds": round(self.seconds, 3), "cached": self.cached,
+            "notes": self.notes, "seconds": round(self.seconds, 3), "cached": self.cached, "scope": self.scope,
         }
 
 
@@ -67,12 +74,15 @@ class PatchValidator:
     """Decides whether a patch is plausible for a bug, leaving the workspace as it found it.
 
     Plausible means: it applies, it compiles, every failing test passes, and every test
-    that passed before still passes. Verdicts are cached by the patched contents, so a
-    candidate written twice (in another format, or with other whitespace) is run once.
+    that passed before still passes: the bug's own tests, and the wider tests that can reach a
+    file the patch changes (`VerdictScope`; shared between validators of one workspace by passing
+    `scope`). Verdicts are cached by the patched contents, so a candidate written twice (in
+    another format, or with other whitespace) is run once.
     """
 
     def __init__(self, workspace: Workspace, bug: Bug, runner: TestRunner | None = None,
-                 baseline: TestReport | None = None, fail_fast: bool = True, relocate: bool = False) -> None:
+                 baseline: TestReport | None = None, fail_fast: bool = True, relocate: bool = False,
+                 scope: VerdictScope | None = None) -> None:
         self.workspace = workspace
         self.bug = bug
         self.runner = runner or make_test_runner(workspace, bug.test_setup)
@@ -81,6 +91,7 @@ class PatchValidator:
         self.relocate = relocate
         self.cache: dict[str, ValidationResult] = {}
         self.rules = bug.patch_rules()
+        self.scope = scope or VerdictScope(workspace, bug)
 
     def baseline(self) -> TestReport:
         """The full test run on the unpatched code (run once)."""
@@ -104,8 +115,10 @@ class PatchValidator:
         parsed = self.checked_patch(patch)
         if isinstance(parsed, ValidationResult):
             return parsed
+        units: list[Unit] = []
         if full:
             self.baseline()  # on the unpatched code: a regression is only visible against it
+            units = self.scope.prepare(changed_files(parsed))  # so are the wider tests' baselines
         snapshot = self.workspace.snapshot()
         try:
             try:
@@ -118,7 +131,7 @@ class PatchValidator:
             if key in self.cache:
                 hit = self.cache[key]
                 return ValidationResult(**{**hit.__dict__, "cached": True, "notes": applied.notes})
-            result = self._run_tests(full)
+            result = self._run_tests(full, units)
             result.diff = self.workspace.diff()
             result.notes = applied.notes
             result.seconds = time.monotonic() - start
@@ -127,7 +140,7 @@ class PatchValidator:
         finally:
             self.workspace.restore(snapshot)
 
-    def _run_tests(self, full: bool) -> ValidationResult:
+    def _run_tests(self, full: bool, units: list[Unit] | None = None) -> ValidationResult:
         failing = list(self.bug.failing_tests)
         baseline = self.baseline() if full else None
         first = self.runner.run(tests=failing or None, fail_fast=self.fail_fast, build=True)
@@ -141,7 +154,8 @@ class PatchValidator:
         if still or baseline is None:
             status = "not-plausible" if still else "plausible"
             return ValidationResult(status, still_failing=still, failure_details=details,
-                                    fixed=[t for t in failing if t not in still], tests_run=tests_run)
+                                    fixed=[t for t in failing if t not in still], tests_run=tests_run,
+                                    scope=_dicts(own_test_sets(self.bug, failing, first, None)))
         # Stage 2: the whole suite. Fail fast only when the baseline's other tests were all green,
         # since an unrelated red test would otherwise stop the run at once.
         others_green = not [t for t in baseline.failing if t not in failing]
@@ -157,6 +171,22 @@ class PatchValidator:
         regressions += [t for t in second.failing if t not in baseline.results and t not in regressions]
         details = {t: second.results[t].message if t in second.results else "did not run (was it collected?)"
                    for t in regressions}
+        sets = own_test_sets(self.bug, failing, first, second)
+        # Stage 3: the wider tests that can reach a changed file, once the bug's own tests are all right.
+        if not regressions and units:
+            wider, wider_details, wider_sets = self.scope.judge(units)
+            regressions, sets = wider, sets + wider_sets
+            details.update(wider_details)
+            tests_run += sum(s.ran for s in wider_sets)
         status = "not-plausible" if regressions else "plausible"
         return ValidationResult(status, regressions=regressions, failure_details=details, fixed=failing,
-                                tests_run=tests_run)
+                                tests_run=tests_run, scope=_dicts(sets))
+
+
+def changed_files(patch: Patch) -> list[str]:
+    """The files a patch writes, created or deleted, as workspace paths."""
+    return [posixpath.normpath(f.path) for f in patch.files]
+
+
+def _dicts(sets: list[TestSet]) -> list[dict[str, Any]]:
+    return [s.to_dict() for s in sets]

@@ -42,6 +42,7 @@ class FixAttempt:
     summary: str
     cycle: int = 0
     by: str = ""
+    scope: list[str] = field(default_factory=list)  # the test sets the verdict covers, one line each
 
     def when(self) -> str:
         return f"cycle {self.cycle}" + (f" ({self.by})" if self.by else "")

@@ -61,12 +61,15 @@ class WriteFix:
             return ToolResult(bounded(f"already tried at {earlier.when()}: {summary}\nThat exact change was "
                                       "tried before and is not counted again; try a different fix.",
                                       ctx.options.max_output_chars), data={**result.to_dict(), "already_tried": True})
-        ctx.memory.attempts.append(FixAttempt(result.diff, result.status, summary.splitlines()[0], ctx.cycle))
+        ctx.memory.attempts.append(FixAttempt(result.diff, result.status, summary.splitlines()[0], ctx.cycle,
+                                              scope=result.scope_lines()))
+        covers = "".join(f"\n- {line}" for line in result.scope_lines())
+        covers = f"\nThe verdict covers:{covers}" if covers else ""
         if result.plausible:
             ctx.memory.plausible = result
-            text = f"{summary}.\nThe fix is plausible. Call goal_accomplished to finish.\n{result.diff}"
+            text = f"{summary}.{covers}\nThe fix is plausible. Call goal_accomplished to finish.\n{result.diff}"
         else:
-            text = f"{summary}\nThe change was reverted; the code is the buggy version again."
+            text = f"{summary}{covers}\nThe change was reverted; the code is the buggy version again."
         notes = "".join(f"\nnote: {n}" for n in result.notes)
         return ToolResult(bounded(text + notes, ctx.options.max_output_chars), data=result.to_dict())
 

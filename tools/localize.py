@@ -16,7 +16,11 @@ def localize(ctx: ToolContext, perfect: bool = False, use_coverage: bool = True,
     (coverage used or not, and why) is added to `notes`."""
     localizer = FaultLocalizer(formula=ctx.options.fl_formula, perfect=perfect, use_coverage=use_coverage)
     try:
-        return localizer.localize(ctx.bug, ctx.workspace, runner=ctx.runner, baseline=ctx.baseline)
+        ranked = localizer.localize(ctx.bug, ctx.workspace, runner=ctx.runner, baseline=ctx.baseline)
+        if localizer.matrix is not None:  # what each test executed decides which wider tests a patch reaches
+            ctx.validator.scope.learn_coverage({t.test_id: {file for file, _ in t.lines}
+                                                for t in localizer.matrix.tests.values()})
+        return ranked
     except Exception as exc:  # noqa: BLE001 - coverage FL failing (no JaCoCo, a crash) must not end the run
         localizer.notes.append(f"fault localization failed: {exc}")
         return None

@@ -13,6 +13,7 @@ from repair.cli_app import (
     BackendOption,
     BugArgument,
     BugOption,
+    FinalTestCmdOption,
     QuixBugsRootOption,
     RepoOption,
     TestCmdOption,
@@ -134,20 +135,24 @@ def validate(
     bug_option: str | None = BugOption,
     repo: Path | None = RepoOption,
     test_cmd: str | None = TestCmdOption,
+    final_test_cmd: str | None = FinalTestCmdOption,
     quixbugs_root: str | None = QuixBugsRootOption,
     backend: str = BackendOption,
 ) -> None:
     """Apply a patch in a workspace and judge it: plausible or not (the original checkout is untouched)."""
     parsed = read_patch_file(patch)  # bad input fails now, before any checkout or test run
-    checked = check_out(bug_id_from(bug, repo, bug_option), DatasetOptions(quixbugs_root, test_cmd), backend=backend)
+    checked = check_out(bug_id_from(bug, repo, bug_option),
+                        DatasetOptions(quixbugs_root, test_cmd, final_test_cmd=final_test_cmd), backend=backend)
     try:
         validator = PatchValidator(checked.workspace, checked.bug, checked.runner, baseline=checked.baseline)
         result = validator.validate(parsed)
     finally:
         checked.close()
+    covers = Text("".join(f"\ncovers {line}" for line in result.scope_lines()))
     if result.plausible:
         console.print(Text.assemble(("plausible", "green"),
-                                    f" ({len(result.fixed)} failing tests fixed, {result.seconds:.1f}s)"))
+                                    f" ({len(result.fixed)} failing tests fixed, {result.seconds:.1f}s)", covers),
+                      highlight=False)
         return
     if result.status in ("refused", "apply-failed"):  # the patch is bad input, not a verdict of the tests
         raise RepairError(result.describe().splitlines()[0])
@@ -155,6 +160,6 @@ def validate(
     if not text.startswith("not plausible"):
         text = f"not plausible: {text}"
     # The rest is test output and code (`expected: if (arr[mid] == x)`): text, not markup, never wrapped.
-    console.print(Text.assemble(("not plausible", "red"), text[len("not plausible"):]), highlight=False,
+    console.print(Text.assemble(("not plausible", "red"), text[len("not plausible"):], covers), highlight=False,
                   soft_wrap=True)
     raise typer.Exit(1)

@@ -17,6 +17,7 @@ from repair.cli_app import (
     BudgetUsdOption,
     BugArgument,
     BugOption,
+    FinalTestCmdOption,
     MaxCyclesOption,
     MaxTokensOption,
     ModelOption,
@@ -35,6 +36,7 @@ from repair.models.budget import usd
 from repair.offline.stats import fate_counts
 from repair.reports import match_label, read_review
 from repair.trajectory import Step
+from repair.verdict_scope import describe_test_set
 
 _COLORS = {"understand": "cyan", "collect": "blue", "try_fix": "magenta", "done": "green"}
 
@@ -101,6 +103,8 @@ def print_outcome(outcome: FixOutcome) -> None:
     if budget.get("tokens_estimated"):
         console.print(Text("note: the model server reported no token usage: tokens and dollars are estimated from "
                            "the text's length (about 4 characters a token)"), highlight=False, soft_wrap=True)
+    for test_set in (summary.get("tests_after") or {}).get("scope") or []:
+        console.print(Text(f"verdict covers {describe_test_set(test_set)}"), highlight=False, soft_wrap=True)
     if summary.get("patch"):
         review = read_review(outcome.run_dir)
         if review is not None:
@@ -149,6 +153,7 @@ def fix(
     prices: Path | None = typer.Option(None, "--prices", help="JSON {model: [usd/M prompt, usd/M completion]}."),
     repo: Path | None = RepoOption,
     test_cmd: str | None = TestCmdOption,
+    final_test_cmd: str | None = FinalTestCmdOption,
     quixbugs_root: str | None = QuixBugsRootOption,
     web: bool | None = WebOption,
 ) -> None:
@@ -158,7 +163,8 @@ def fix(
                          max_tokens=max_tokens, max_seconds=max_seconds, perfect_fl=perfect_fl, backend=backend,
                          runs_dir=str(runs_dir or default_runs_dir(bug_id)), apply=apply,
                          prices_file=str(prices) if prices else None, quixbugs_root=quixbugs_root,
-                         test_cmd=test_cmd, strategy=strategy, all_plausible=all_plausible, web=web)
+                         test_cmd=test_cmd, final_test_cmd=final_test_cmd, strategy=strategy,
+                         all_plausible=all_plausible, web=web)
     progress = LiveProgress(console)
     try:
         outcome = run_fix(options, observer=progress, say=progress.phase)

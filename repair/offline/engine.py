@@ -147,7 +147,9 @@ class OfflineEngine:
         """Pre-screen candidates with the fast validator; queue the plausible ones."""
         ctx = self.context
         baseline = ctx.validator.baseline()
-        validator = FastPatchValidator(ctx.workspace, prescreen_bug(ctx.bug, baseline), baseline=baseline)
+        # One scope for both validators: the wider tests' baselines run once, whoever needs them first.
+        validator = FastPatchValidator(ctx.workspace, prescreen_bug(ctx.bug, baseline), baseline=baseline,
+                                       scope=ctx.validator.scope)
         facts = type_facts_for(ctx.workspace, ctx.bug)  # Java: ill-typed candidates never reach javac
         try:
             budget = self.budget

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from html import escape
 from pathlib import Path
+from typing import Any
 
 from repair.errors import RepairError
 from repair.offline.stats import fate_counts
@@ -11,6 +12,7 @@ from repair.reports.html_page import badge, diff_html, page, status_kind, table
 from repair.reports.patch_match import MATCHING, match_label
 from repair.reports.run_review import RunReview, review_run
 from repair.reports.svg import bar_chart
+from repair.verdict_scope import describe_test_set
 
 # How the label was reached, after the label itself.
 MATCH_DETAIL = {
@@ -57,7 +59,13 @@ def _tests_after_lines(review: RunReview) -> list[str]:
     lines = [f"fixed: {', '.join(after.get('fixed', [])) or '-'}",
              f"still failing: {', '.join(after.get('still_failing', [])) or '-'}",
              f"newly failing: {', '.join(after.get('regressions', [])) or '-'}"]
-    return lines
+    return lines + [f"verdict covers {describe_test_set(s)}" for s in after.get("scope") or []]
+
+
+def fix_tried_text(fix: dict[str, Any]) -> str:
+    """A fix tried, with the test sets its verdict covered."""
+    covered = "; ".join(fix.get("scope") or [])
+    return f"{fix.get('status')}: {fix.get('summary', '')}" + (f" (covers {covered})" if covered else "")
 
 
 CANDIDATES_SHOWN = 60
@@ -106,7 +114,7 @@ def render_markdown(review: RunReview) -> str:
     if review.hypotheses:
         out += ["", "## Hypotheses", ""] + [f"{i}. {h}" for i, h in enumerate(review.hypotheses, start=1)]
     if review.fixes_tried:
-        out += ["", "## Fixes tried", ""] + [f"{i}. {f.get('status')}: {f.get('summary', '')}"
+        out += ["", "## Fixes tried", ""] + [f"{i}. {fix_tried_text(f)}"
                                              for i, f in enumerate(review.fixes_tried, start=1)]
     if review.search or review.candidates:
         out += ["", "## Candidates", "", candidate_counts(review) or f"{len(review.candidates)} candidates", ""]
@@ -173,8 +181,7 @@ def render_html(review: RunReview) -> str:
                     + "</ol>")
     if review.fixes_tried:
         body.append("<h2>Fixes tried</h2><ol>" + "".join(
-            f"<li>{escape(str(f.get('status')))}: {escape(str(f.get('summary', '')))}</li>"
-            for f in review.fixes_tried) + "</ol>")
+            f"<li>{escape(fix_tried_text(f))}</li>" for f in review.fixes_tried) + "</ol>")
     if review.search or review.candidates:
         body.append("<h2>Candidates</h2><p>" + escape(candidate_counts(review) or f"{len(review.candidates)} "
                                                                                  "candidates") + "</p>")
