@@ -74,7 +74,7 @@ class FaultLocalizer:
 
             runner = runner or make_test_runner(workspace, bug.test_setup)
             try:
-                self.matrix = collect_coverage(bug, workspace, runner, sources)
+                self.matrix = collect_coverage(bug, workspace, runner, sources, baseline=baseline)
             except FaultLocalizationError as exc:
                 self.notes.append(str(exc) if str(exc).startswith("no coverage") else f"no coverage: {exc}")
             if self.matrix is not None:

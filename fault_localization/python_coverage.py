@@ -14,10 +14,10 @@ from repair.containers.workspace import SCRATCH_DIR, ContainerWorkspace, Workspa
 from repair.errors import FaultLocalizationError
 from repair.fault_localization.matrix import CoverageMatrix, Line, TestCoverage
 from repair.fault_localization.sources import SourceIndex
+from repair.runners.fast_python import COVERAGE_PLUGIN_NAME as PLUGIN_NAME
+from repair.runners.fast_python import COVERAGE_PLUGIN_SOURCE as PLUGIN_SOURCE
 from repair.runners.pytest_runner import PLUGIN_DIR, PytestRunner
 
-PLUGIN_NAME = "_repair_fl_coverage"
-PLUGIN_SOURCE = Path(__file__).with_name("pytest_coverage_plugin.py")
 DATA_FILE = f"{SCRATCH_DIR}/fl-cache/python.coverage"
 
 

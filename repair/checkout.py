@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -10,12 +11,18 @@ from repair.containers.workspace import Workspace
 from repair.datasets.bug import Bug, Dataset
 from repair.datasets.registry import DatasetOptions, resolve_bug
 from repair.errors import WorkspaceError
+from repair.fast_validation import warm_runner
 from repair.runners import TestReport, TestRunner, make_test_runner
+from repair.runners.base import WarmTestRunner
 
 
 @dataclass
 class CheckedOutBug:
-    """A bug in its workspace, with the runner bound to it and the buggy version's test report."""
+    """A bug in its workspace, with the runner bound to it and the buggy version's test report.
+
+    For a plain javac + JUnit 4 or a pytest setup in a local workspace the runner is the run's one warm
+    worker (`WarmTestRunner`): the baseline, the coverage and every candidate go through it.
+    """
 
     bug: Bug
     dataset: Dataset
@@ -24,13 +31,22 @@ class CheckedOutBug:
     baseline: TestReport | None = None
 
     def close(self) -> None:
+        if isinstance(self.runner, WarmTestRunner):
+            self.runner.close()
         self.workspace.close()
 
-    def discover_failing(self) -> None:
-        """When the dataset does not say which tests fail (a local repo), run them all once and take those."""
+    def discover_failing(self, cover: Sequence[str] | None = None) -> None:
+        """When the dataset does not say which tests fail (a local repo), run them all once and take those.
+
+        With `cover` (source files) and a warm runner, that run also measures per-test coverage of them
+        (`baseline.coverage`), which fault localization then takes instead of running the tests again.
+        """
         if self.bug.failing_tests or self.baseline is not None:
             return
-        self.baseline = self.runner.run()
+        if cover is not None and isinstance(self.runner, WarmTestRunner):
+            self.baseline = self.runner.run_covered(cover=cover)
+        else:
+            self.baseline = self.runner.run()
         self.bug = replace(self.bug, failing_tests=self.baseline.failing)
 
 
@@ -55,7 +71,7 @@ def check_out(bug_id: str, options: DatasetOptions | None = None, workdir: Path 
     workspace = make_workspace(backend, workdir, bug)
     try:
         dataset.checkout(bug, workspace)
-        runner = make_test_runner(workspace, bug.test_setup)
+        runner = warm_runner(workspace, bug) or make_test_runner(workspace, bug.test_setup)
         checked = CheckedOutBug(bug, dataset, workspace, runner)
         if discover_failing:
             checked.discover_failing()

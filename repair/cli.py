@@ -1,20 +1,46 @@
-"""`repair` entry point: registers the sub-commands and turns user errors into one line."""
+"""`repair` entry point: registers the sub-commands and turns user errors into one line.
+
+A run loads only the module of the sub-command it names (`repair fix` does not import the batch
+runner, Dask, the CI code or the report renderer unless it uses them); `repair --help`, an unknown
+name, and `from repair.cli import app` register every sub-command.
+"""
 
 from __future__ import annotations
 
+import importlib
 import signal
 import sys
+from collections.abc import Sequence
+from typing import Any
 
 from rich.markup import escape
 
-from repair import commands as _commands  # noqa: F401
-from repair.cli_app import app, err_console
-from repair.commands import batch as _batch  # noqa: F401
-from repair.commands import bugs as _bugs  # noqa: F401
-from repair.commands import ci as _ci  # noqa: F401
-from repair.commands import fix as _fix  # noqa: F401
-from repair.commands import localize as _localize  # noqa: F401
+from repair import cli_app
 from repair.errors import RepairError
+
+# The module under repair/commands/ that registers each sub-command.
+COMMAND_MODULES = {
+    "fix": "fix", "replay": "fix",
+    "batch": "batch", "report": "batch", "compare": "batch",
+    "bugs": "bugs", "checkout": "bugs", "test": "bugs", "validate": "bugs",
+    "ci": "ci",
+    "localize": "localize",
+}
+
+
+def register_commands(argv: Sequence[str] | None = None) -> None:
+    """Import the command modules that `argv` needs (the named sub-command's), or all of them."""
+    name = next((arg for arg in argv or () if not arg.startswith("-")), None)
+    modules = {COMMAND_MODULES[name]} if name in COMMAND_MODULES else set(COMMAND_MODULES.values())
+    for module in sorted(modules):
+        importlib.import_module(f"repair.commands.{module}")
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":  # `from repair.cli import app`: the app with every sub-command
+        register_commands()
+        return cli_app.app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -26,12 +52,13 @@ def main() -> None:
     # SIGTERM (a CI cancel, `timeout`) unwinds like Ctrl-C, so workspaces and containers are removed.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        app()
+        register_commands(sys.argv[1:])
+        cli_app.app()
     except RepairError as exc:
-        err_console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        cli_app.err_console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(2)
     except KeyboardInterrupt:
-        err_console.print("interrupted")
+        cli_app.err_console.print("interrupted")
         sys.exit(130)
 
 

@@ -3,13 +3,16 @@
 The speed-ups, in order of value:
 1. candidates that are the same program up to layout and comments are validated once
    (a key over the tree-sitter tokens of the patched files);
-2. the failing tests run first and stop at the first failure (as in `PatchValidator`);
-3. tests run in a warm worker: a JVM that compiles in-process and loads each candidate in a
-   fresh class loader (`FastJavaRunner`; for a built Defects4J/Maven/Gradle project
+2. the failing tests run first and stop at the first failure (as in `PatchValidator`); then the
+   tests that cover the patched lines (when coverage is known: `use_coverage`), then the rest, again
+   stopping at the first failure;
+3. tests run in a warm worker that the whole run shares: a JVM that compiles in-process only what a
+   candidate changes (many candidates of one file in one javac task: `precompile`) and loads each
+   candidate in a fresh class loader (`FastJavaRunner`; for a built Defects4J/Maven/Gradle project
    `ProjectJavaRunner` compiles only the changed files against the project's compiled classes),
-   or a pytest process forked per candidate (`FastPythonRunner`);
-4. a patch is applied by writing the few files it changes and undone by writing them back,
-   instead of git snapshots (several git processes per candidate).
+   or a preloaded pytest process forked per candidate (`FastPythonRunner`);
+4. the candidate's files go to the worker as texts (`run_patched`): nothing is written into the
+   checkout and nothing needs undoing (a project runner gets the few files written and written back).
 
 On any doubt (a patch that creates or deletes files, a workspace not on this host, a worker
 that fails) it takes `PatchValidator`'s plain path, so a verdict is never worse than the plain one.
@@ -22,7 +25,7 @@ import difflib
 import hashlib
 import posixpath
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 from tree_sitter import Node
 
@@ -36,11 +39,12 @@ from repair.runners.base import WarmTestRunner
 from repair.runners.fast_java import FastJavaRunner, ProjectJavaRunner
 from repair.runners.fast_python import FastPythonRunner
 from repair.runners.java_classpath import ProjectClasspath, defects4j_classpath, gradle_classpath, maven_classpath
-from repair.runners.worker_process import WorkerError
+from repair.runners.worker_process import WorkerError, written
 from repair.syntax import language_of, parse
 from repair.validation import PatchValidator, ValidationResult, changed_files
-from repair.verdict_scope import Unit, VerdictScope
+from repair.verdict_scope import TestSet, Unit, VerdictScope
 
+MAX_NAMED_TESTS = 5000  # a bigger suite's second stage runs as the runner finds it, not test by test
 _DISCOVERED: dict[tuple[str, str], ProjectClasspath | None] = {}  # (checkout, framework) -> its classpath
 
 
@@ -61,14 +65,25 @@ def project_classpath(workspace: Workspace, bug: Bug) -> ProjectClasspath | None
     return _DISCOVERED[key]
 
 
-def make_fast_runner(workspace: Workspace, bug: Bug) -> WarmTestRunner | None:
-    """The warm-worker runner for the bug's test setup, or None when there is none for it."""
+def warm_runner(workspace: Workspace, bug: Bug) -> WarmTestRunner | None:
+    """The warm worker for a plain javac + JUnit 4 or a pytest setup in a local workspace (one per run:
+    baseline, coverage and candidates), or None."""
     if not isinstance(workspace, LocalWorkspace):
         return None
     if bug.test_setup.framework == "junit4":
         return FastJavaRunner(workspace, bug.test_setup)
     if bug.test_setup.framework == "pytest":
         return FastPythonRunner(workspace, bug.test_setup)
+    return None
+
+
+def make_fast_runner(workspace: Workspace, bug: Bug) -> WarmTestRunner | None:
+    """The warm-worker runner for the bug's test setup, or None when there is none for it."""
+    if not isinstance(workspace, LocalWorkspace):
+        return None
+    plain = warm_runner(workspace, bug)
+    if plain is not None:
+        return plain
     project = project_classpath(workspace, bug)
     if project is not None:
         return ProjectJavaRunner(workspace, bug.test_setup, project, make_test_runner(workspace, bug.test_setup))
@@ -115,6 +130,8 @@ class FastPatchValidator(PatchValidator):
         super().__init__(workspace, bug, runner=fast or make_test_runner(workspace, bug.test_setup),
                          baseline=baseline, fail_fast=fail_fast, relocate=relocate, scope=scope)
         self.fast = isinstance(self.runner, WarmTestRunner)
+        self.owns_runner = runner is None  # a runner handed in belongs to the run, which closes it
+        self.line_tests: dict[tuple[str, int], list[str]] = {}  # (file, line) -> the tests that run it
         self.syntax_cache: dict[str, ValidationResult] = {}
         self.compile_seconds = 0.0  # totals over every validation, for reports
         self.test_seconds = 0.0
@@ -199,20 +216,63 @@ class FastPatchValidator(PatchValidator):
         if full:  # the wider tests' baselines, on the unpatched code
             units = self.scope.prepare(changed_files(parsed))
         originals = {path: self.workspace.read_file(path) for path in applied.files}
-        with self._focused(list(applied.files)):
-            try:
-                for path, content in applied.files.items():
-                    self.workspace.write_file(path, content)
-                result = self._timed(lambda: self._run_tests(full, units))
-            finally:
-                for path, content in originals.items():
-                    self.workspace.write_file(path, content)
+        runner = self.runner
+        if isinstance(runner, WarmTestRunner) and not isinstance(runner, ProjectJavaRunner):
+            files = applied.files
+
+            def run(tests: Sequence[str] | None, fail_fast: bool) -> TestReport:
+                return runner.run_patched(files, tests, fail_fast)
+
+            def wider(units: Sequence[Unit]) -> tuple[list[str], dict[str, str], list[TestSet]]:
+                with written(self.workspace, files):  # other programs' tests run from the files on disk
+                    return self.scope.judge(units)
+
+            result = self._timed(lambda: self._run_tests(full, units, run, lambda b: self._rest(b, originals, files),
+                                                         wider))
+        else:
+            with self._focused(list(applied.files)):
+                try:
+                    for path, content in applied.files.items():
+                        self.workspace.write_file(path, content)
+                    result = self._timed(lambda: self._run_tests(full, units))
+                finally:
+                    for path, content in originals.items():
+                        self.workspace.write_file(path, content)
         result.diff = _diff(originals, applied.files)
         result.notes = applied.notes
         result.seconds = time.monotonic() - start
         self.syntax_cache[key] = result
         self.cache[content_key(applied.files) + suffix] = result
         return result
+
+    def precompile(self, variants: Sequence[Mapping[str, str]]) -> None:
+        """Compile candidates (each: workspace path -> new text) ahead, many in one go where the runner can."""
+        runner = self.runner
+        if self.fast and isinstance(runner, WarmTestRunner):
+            before = runner.compile_seconds
+            runner.precompile(variants)
+            self.compile_seconds += runner.compile_seconds - before
+
+    def use_coverage(self, lines_by_test: Mapping[str, Iterable[tuple[str, int]]]) -> None:
+        """Learn which tests run which lines (fault localization's matrix), so that after the failing tests
+        the tests that run a candidate's changed lines go first."""
+        self.line_tests = {}
+        for test, lines in lines_by_test.items():
+            for line in lines:
+                self.line_tests.setdefault(line, []).append(test)
+
+    def _rest(self, baseline: TestReport, originals: Mapping[str, str], patched: Mapping[str, str]) -> list[str] | None:
+        """Stage 2's tests: the baseline's tests other than the failing ones (which stage 1 ran), those that run
+        a changed line first; None (the whole suite) when the suite is too big to name test by test."""
+        if len(baseline.results) > MAX_NAMED_TESTS:
+            return None
+        failing = set(self.bug.failing_tests)
+        rest = [t for t in baseline.results if t not in failing]
+        covering: set[str] = set()
+        for path, text in patched.items():
+            for line in changed_lines(originals.get(path, ""), text):
+                covering.update(self.line_tests.get((path, line), ()))
+        return [t for t in rest if t in covering] + [t for t in rest if t not in covering]
 
     def _timed(self, action: Callable[[], ValidationResult]) -> ValidationResult:
         runner = self.runner
@@ -233,9 +293,19 @@ class FastPatchValidator(PatchValidator):
         return list(self.runner.fallbacks) if isinstance(self.runner, WarmTestRunner) else []
 
     def close(self) -> None:
-        """Stop the warm workers."""
-        if isinstance(self.runner, WarmTestRunner):
+        """Stop the warm workers this validator started (not a runner it was handed)."""
+        if self.owns_runner and isinstance(self.runner, WarmTestRunner):
             self.runner.close()
+
+
+def changed_lines(old: str, new: str) -> list[int]:
+    """The lines of `old` (1-based) that `new` replaces or deletes, and those next to an insertion."""
+    a, b = old.splitlines(), new.splitlines()
+    lines: list[int] = []
+    for tag, i1, i2, _j1, _j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if tag != "equal":
+            lines.extend(range(i1 + 1, i2 + 1) if i2 > i1 else (max(1, i1), i1 + 1))
+    return lines
 
 
 def _diff(originals: dict[str, str], patched: dict[str, str]) -> str:

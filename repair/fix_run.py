@@ -21,6 +21,8 @@ from repair.containers.secrets_filter import scrub_secrets
 from repair.datasets.registry import DatasetOptions
 from repair.errors import RepairError
 from repair.escalation import Escalation, EscalationConfig, EscalationResult, LevelBudget
+from repair.fast_validation import FastPatchValidator
+from repair.fault_localization.sources import SourceIndex
 from repair.fixagent.recorded import ReplayedCaches
 from repair.model_spec import default_spec, make_model
 from repair.models import FsmOnlyModel, Model, ScriptedModel, SearchingModel, load_prices
@@ -29,7 +31,7 @@ from repair.models.budget import Budget, RunBudget, check_limits
 from repair.patch import content_key
 from repair.patch_rules import PatchRules
 from repair.provenance import made_here, sign_run
-from repair.reports import read_run_result, write_run_reports
+from repair.runners.base import WarmTestRunner
 from repair.tools import ToolContext, ToolOptions
 from repair.trajectory import Step, TrajectoryWriter, read_trajectory, replay_script
 from repair.user_config import web_allowed
@@ -129,9 +131,15 @@ def make_context(checked: CheckedOutBug, options: ToolOptions | None = None) -> 
     """The tools' context for a checked-out bug, with the buggy version's full test report.
 
     The baseline is run here, on the clean checkout, so that every later validation compares against it.
+    With the run's warm worker, every patch is validated in it too (`FastPatchValidator`).
     """
-    validator = PatchValidator(checked.workspace, checked.bug, checked.runner, baseline=checked.baseline,
-                               relocate=True)
+    validator: PatchValidator
+    if isinstance(checked.runner, WarmTestRunner):
+        validator = FastPatchValidator(checked.workspace, checked.bug, checked.runner, baseline=checked.baseline,
+                                       relocate=True)
+    else:
+        validator = PatchValidator(checked.workspace, checked.bug, checked.runner, baseline=checked.baseline,
+                                   relocate=True)
     baseline = validator.baseline()
     return ToolContext(checked.bug, checked.workspace, validator, checked.runner, baseline=baseline,
                        options=options or ToolOptions())
@@ -174,7 +182,9 @@ def run_fix(options: FixOptions, model: Model | None = None, observer: AgentObse
     escalation: EscalationResult | None = None
     try:
         say("running the tests of the buggy version")
-        checked.discover_failing()
+        # The warm worker measures each test's coverage on the way, for fault localization.
+        warm = isinstance(checked.runner, WarmTestRunner)
+        checked.discover_failing(cover=SourceIndex(checked.bug, checked.workspace).files if warm else None)
         _check_something_fails(checked)
         ctx = make_context(checked, ToolOptions(perfect_fl=options.perfect_fl))
         ctx.budget = budget
@@ -252,6 +262,8 @@ def _write_artifacts(run_dir: Path, summary: dict[str, Any], options: FixOptions
     (run_dir / "patch.diff").write_text(summary["patch"])
     if options.reports:
         try:
+            from repair.reports import write_run_reports  # the report code loads when a report is written
+
             write_run_reports(run_dir)
         except Exception as exc:  # noqa: BLE001 - a report that cannot be drawn must not lose the run's result
             (run_dir / "report-error.txt").write_text(f"{type(exc).__name__}: {exc}\n")
@@ -281,6 +293,8 @@ def replay(run_dir: Path, observer: AgentObserver | None = None, trust: bool = F
     A replay runs the folder's test command and its patches: a folder this machine did not write
     (`provenance.made_here`) is replayed only with `trust`. `backend` overrides the recorded one.
     """
+    from repair.reports import read_run_result  # the report code loads only where it is used
+
     original = read_run_result(run_dir)
     saved = original.get("options")
     if not isinstance(saved, dict):

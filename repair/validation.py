@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +15,9 @@ from repair.patch import Patch, content_key
 from repair.patch_rules import WorkspaceTree
 from repair.runners import TestReport, TestRunner, make_test_runner
 from repair.verdict_scope import TestSet, Unit, VerdictScope, describe_test_set, own_test_sets
+
+# How a validation runs tests: (test ids or None for all, fail fast) -> report.
+RunTests = Callable[[Sequence[str] | None, bool], TestReport]
 
 
 @dataclass
@@ -140,10 +144,27 @@ class PatchValidator:
         finally:
             self.workspace.restore(snapshot)
 
-    def _run_tests(self, full: bool, units: list[Unit] | None = None) -> ValidationResult:
+    def _run_tests(self, full: bool, units: list[Unit] | None = None, run: RunTests | None = None,
+                   rest: Callable[[TestReport], list[str] | None] | None = None,
+                   wider: Callable[[Sequence[Unit]], tuple[list[str], dict[str, str], list[TestSet]]] | None = None,
+                   ) -> ValidationResult:
+        """Stage 1: the failing tests, stopping at the first that still fails; stage 2: the rest of the suite;
+        stage 3: the wider `units` (`scope.judge`, or `wider`).
+
+        `run` runs tests (the runner's build and run by default); `rest` names the tests of stage 2 in the
+        order to run them, given the baseline (None: the whole suite, in the runner's order).
+        """
+        runs = 0
+
+        def run_built(tests: Sequence[str] | None, fail_fast: bool) -> TestReport:
+            nonlocal runs
+            runs += 1
+            return self.runner.run(tests=tests, fail_fast=fail_fast, build=runs == 1)  # stage 2 needs no build
+
         failing = list(self.bug.failing_tests)
+        run = run or run_built
         baseline = self.baseline() if full else None
-        first = self.runner.run(tests=failing or None, fail_fast=self.fail_fast, build=True)
+        first = run(failing or None, self.fail_fast)
         if not first.build_ok:
             return ValidationResult("build-failed", build_output=first.build_output, message="compilation failed")
         tests_run = len(first.results)
@@ -160,7 +181,8 @@ class PatchValidator:
         # since an unrelated red test would otherwise stop the run at once.
         others_green = not [t for t in baseline.failing if t not in failing]
         fail_fast = self.fail_fast and others_green
-        second = self.runner.run(fail_fast=fail_fast, build=False)
+        names = rest(baseline) if rest is not None else None
+        second = run(names, fail_fast) if names != [] else TestReport()
         tests_run += len(second.results)
         stopped_early = fail_fast and bool(second.failing)
         # A test that passed before and did not run at all (a collection error, a crashed run) is broken too.
@@ -174,8 +196,8 @@ class PatchValidator:
         sets = own_test_sets(self.bug, failing, first, second)
         # Stage 3: the wider tests that can reach a changed file, once the bug's own tests are all right.
         if not regressions and units:
-            wider, wider_details, wider_sets = self.scope.judge(units)
-            regressions, sets = wider, sets + wider_sets
+            wider_regressions, wider_details, wider_sets = (wider or self.scope.judge)(units)
+            regressions, sets = wider_regressions, sets + wider_sets
             details.update(wider_details)
             tests_run += sum(s.ran for s in wider_sets)
         status = "not-plausible" if regressions else "plausible"

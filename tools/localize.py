@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from repair.fast_validation import FastPatchValidator
 from repair.fault_localization import FaultLocalizer, Suspicious
 from repair.tools.base import ToolContext, ToolResult, bounded, schema
 
@@ -20,6 +21,9 @@ def localize(ctx: ToolContext, perfect: bool = False, use_coverage: bool = True,
         if localizer.matrix is not None:  # what each test executed decides which wider tests a patch reaches
             ctx.validator.scope.learn_coverage({t.test_id: {file for file, _ in t.lines}
                                                 for t in localizer.matrix.tests.values()})
+            if isinstance(ctx.validator, FastPatchValidator):
+                # Validation runs the tests that execute a candidate's lines right after the failing ones.
+                ctx.validator.use_coverage({t.test_id: t.lines for t in localizer.matrix.tests.values()})
         return ranked
     except Exception as exc:  # noqa: BLE001 - coverage FL failing (no JaCoCo, a crash) must not end the run
         localizer.notes.append(f"fault localization failed: {exc}")

@@ -7,8 +7,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from rank_bm25 import BM25Okapi
-
 from repair.identifiers import identifier_parts
 from repair.syntax import definitions, language_of
 from repair.tools.base import ToolContext, ToolResult, bounded, schema
@@ -85,6 +83,8 @@ class SearchCodeBase:
         docs = method_docs(ctx)
         parts = []
         if docs:
+            from rank_bm25 import BM25Okapi  # numpy underneath: loaded by the first search, not by the CLI
+
             bm25 = BM25Okapi([tokens(d.name + " " + d.text) for d in docs])
             scores = bm25.get_scores(tokens(" ".join(keywords)))
             ranked = sorted(zip(scores, docs, strict=True), key=lambda p: -p[0])

@@ -78,26 +78,29 @@ public final class RepairCoverageAnalyzer {
                     byte[] bytes = classBytes.get(data.getName());
                     if (bytes != null && data.hasHits()) analyzer.analyzeClass(bytes, data.getName());
                 }
-                Map<String, TreeSet<Integer>> files = new TreeMap<>();
-                for (IClassCoverage cc : builder.getClasses()) {
-                    if (cc.getSourceFileName() == null || cc.getFirstLine() < 0) continue;
-                    String pkg = cc.getPackageName();
-                    String file = pkg.isEmpty() ? cc.getSourceFileName() : pkg + "/" + cc.getSourceFileName();
-                    for (int line = cc.getFirstLine(); line <= cc.getLastLine(); line++) {
-                        int status = cc.getLine(line).getStatus();
-                        if (status == ICounter.FULLY_COVERED || status == ICounter.PARTLY_COVERED) {
-                            files.computeIfAbsent(file, k -> new TreeSet<>()).add(line);
-                        }
-                    }
-                }
-                StringBuilder b = new StringBuilder("{\"test_id\":").append(RepairJson.quote(session.getKey()));
-                b.append(",\"files\":{");
-                List<String> parts = new ArrayList<>();
-                for (Map.Entry<String, TreeSet<Integer>> f : files.entrySet()) {
-                    parts.add(RepairJson.quote(f.getKey()) + ":" + f.getValue().toString().replace(" ", ""));
-                }
-                w.println(b.append(String.join(",", parts)).append("}}"));
+                w.println("{\"test_id\":" + RepairJson.quote(session.getKey()) + ",\"files\":" + coveredLines(builder) + "}");
             }
         }
+    }
+
+    /** The lines an analysis found run (fully or partly), as a JSON object {"pkg/File.java": [lines]}. */
+    static String coveredLines(CoverageBuilder builder) {
+        Map<String, TreeSet<Integer>> files = new TreeMap<>();
+        for (IClassCoverage cc : builder.getClasses()) {
+            if (cc.getSourceFileName() == null || cc.getFirstLine() < 0) continue;
+            String pkg = cc.getPackageName();
+            String file = pkg.isEmpty() ? cc.getSourceFileName() : pkg + "/" + cc.getSourceFileName();
+            for (int line = cc.getFirstLine(); line <= cc.getLastLine(); line++) {
+                int status = cc.getLine(line).getStatus();
+                if (status == ICounter.FULLY_COVERED || status == ICounter.PARTLY_COVERED) {
+                    files.computeIfAbsent(file, k -> new TreeSet<>()).add(line);
+                }
+            }
+        }
+        List<String> parts = new ArrayList<>();
+        for (Map.Entry<String, TreeSet<Integer>> f : files.entrySet()) {
+            parts.add(RepairJson.quote(f.getKey()) + ":" + f.getValue().toString().replace(" ", ""));
+        }
+        return "{" + String.join(",", parts) + "}";
     }
 }

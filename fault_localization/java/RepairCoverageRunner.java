@@ -100,7 +100,7 @@ public final class RepairCoverageRunner {
         t.join((long) (timeout * 1000));
         double secs = (System.nanoTime() - start) / 1e9;
         if (t.isAlive()) {
-            String where = frames(t.getStackTrace());
+            String where = RepairJUnit.hungAt(t.getStackTrace());
             stop(t);
             t.join(2000);
             RepairJson.writeTest(w, id, "timeout", "test timed out after " + timeout + " seconds", where, timeout);
@@ -125,12 +125,6 @@ public final class RepairCoverageRunner {
         } catch (Throwable ignored) {
             // UnsupportedOperationException on JDK 20+: the caller restarts the JVM instead.
         }
-    }
-
-    private static String frames(StackTraceElement[] stack) {
-        StringBuilder b = new StringBuilder("java.lang.Exception: test timed out here\n");
-        for (StackTraceElement e : stack) b.append("\tat ").append(e).append('\n');
-        return b.toString();
     }
 
     private static PrintWriter writer(String path, boolean append) throws Exception {

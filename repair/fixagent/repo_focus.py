@@ -10,8 +10,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from rank_bm25 import BM25Okapi
-
 from repair.containers.workspace import Workspace
 from repair.errors import WorkspaceError
 from repair.identifiers import identifier_parts
@@ -123,6 +121,8 @@ def rank_related(files: dict[str, str], query: str, focus: str | None = None, to
     query_tokens = tokens(query)
     if not paths or not query_tokens:
         return []
+    from rank_bm25 import BM25Okapi  # numpy underneath: loaded when L3 runs, not by the CLI
+
     file_bm25 = BM25Okapi([tokens(p) + tokens(files[p]) or ["_"] for p in paths])
     by_file = _normalised(dict(zip(paths, (float(s) for s in file_bm25.get_scores(query_tokens)), strict=True)))
     owners: list[str] = []

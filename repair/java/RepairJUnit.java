@@ -82,6 +82,13 @@ public final class RepairJUnit {
         return new String[] {status, String.valueOf(e), fail.getTrace()};
     }
 
+    /** Where a test that timed out was stopped, as a trace that stack-trace readers understand. */
+    static String hungAt(StackTraceElement[] stack) {
+        StringBuilder b = new StringBuilder("java.lang.Exception: test timed out here\n");
+        for (StackTraceElement e : stack) b.append("\tat ").append(e).append('\n');
+        return b.toString();
+    }
+
     /** Whether a fail-fast run goes on after a test with this status. */
     static boolean passed(String status) {
         return status.equals("pass") || status.equals("skip");

@@ -1,86 +1,83 @@
 import java.io.BufferedReader;
-import java.io.ByteArrayOutputStream;
 import java.io.File;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.io.StringWriter;
+import java.lang.reflect.Method;
 import java.net.MalformedURLException;
-import java.net.URI;
 import java.net.URL;
 import java.net.URLClassLoader;
-import java.nio.file.Files;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-
-import javax.tools.Diagnostic;
-import javax.tools.DiagnosticCollector;
-import javax.tools.FileObject;
-import javax.tools.ForwardingJavaFileManager;
-import javax.tools.JavaCompiler;
-import javax.tools.JavaFileManager;
-import javax.tools.JavaFileObject;
-import javax.tools.SimpleJavaFileObject;
-import javax.tools.StandardJavaFileManager;
-import javax.tools.ToolProvider;
 
 import org.junit.runner.JUnitCore;
 import org.junit.runner.Request;
 import org.junit.runner.Result;
 
 /**
- * A long-lived JVM that validates patch candidates: it compiles the sources in-process with
- * javax.tools.JavaCompiler (class files stay in memory), loads them in a fresh class loader per
- * candidate (so static state never leaks between candidates), and runs JUnit 4 test methods,
- * each on its own thread with a timeout.
+ * A long-lived JVM that validates patch candidates: RepairCompiler compiles in-process (class files stay
+ * in memory; a small program's sources once, then only what a candidate changes), each candidate's classes
+ * load in a fresh class loader (so static state never leaks between candidates), and JUnit 4 test methods
+ * run each on its own thread with a timeout.
  *
- * Two ways to use it. A small program (QuixBugs) sends all its sources each time and runs from
- * memory alone. A built project (Defects4J, Maven, Gradle) sends only the files a candidate
- * changed, compiled against the project's compiled classes, and a "runpath" (the test classpath:
- * class folders and jars); the fresh loader then takes the changed classes from memory and every
+ * A small program (QuixBugs) runs from memory alone ("runpath" empty). A built project (Defects4J, Maven,
+ * Gradle) sends only the files a candidate changed, compiled against the project's class folders, and a
+ * "runpath" (the test classpath); the fresh loader then takes the changed classes from memory and every
  * other project class from the runpath, child-first, so the build tool runs once, not per candidate.
  *
- * Protocol: one JSON request per line on stdin, flat string fields plus string arrays:
- *   {"sources": [...], "sourcepath": "...", "classpath": "...", "runpath": "...", "options": [...],
- *    "tests": ["pkg.Class::method" | "pkg.Class", ...], "timeout": "3.0", "failfast": "1"}
- * Replies, one JSON object per line on stdout: {"ready": true} at start; then per request
- * {"kind":"compile",...}, {"kind":"test",...} per test, and {"kind":"done",...}.
+ * With "coverage", classes compiled from the "cover" sources are instrumented by JaCoCo
+ * (RepairWorkerCoverage, by reflection) and each test's covered lines follow its result.
+ *
+ * Protocol: one JSON object per line on stdin:
+ *   {"sources": [abs paths], "patched": {abs path: text}, "sourcepath": "...", "classpath": "...",
+ *    "runpath": "...", "options": [...], "tests": ["pkg.Class::method" | "pkg.Class", ...],
+ *    "timeout": 3.0, "failfast": true, "coverage": false, "cover": [abs paths]}
+ *   {"cmd": "precompile", <the same sources/classpath/options>, "variants": [{"path": abs, "text": ...}]}
+ * Replies, one JSON object per line on stdout: {"ready": true} at start; per run request
+ * {"kind":"compile",...}, {"kind":"test",...} per test (followed by {"kind":"coverage",...} when asked),
+ * and {"kind":"done",...}; per precompile request one {"kind":"precompiled",...}.
  * A test thread that cannot be stopped sets "stuck": true in "done"; the client then restarts us.
  */
 public final class ValidationWorker {
     private static final PrintStream PROTOCOL = System.out;
-    private static final JavaCompiler COMPILER = ToolProvider.getSystemJavaCompiler();
-    private static StandardJavaFileManager standardManager;
-    // The last compilation, reused when the next request compiles the same sources with the same text
-    // (a validation compiles once and then runs the failing tests and the rest in two requests).
-    private static String lastCompileKey = "";
-    private static Map<String, byte[]> lastClasses = new HashMap<>();
+    private static Method coverInstrument;
+    private static Method coverReset;
+    private static Method coverCollect;
 
     public static void main(String[] args) throws Exception {
         // Tests print; their output must never mix with the protocol.
         PrintStream sink = new PrintStream(OutputStream.nullOutputStream());
         System.setOut(sink);
         System.setErr(sink);
-        if (COMPILER == null) {
+        if (!RepairCompiler.available()) {
             reply("{\"ready\":false,\"error\":\"no system Java compiler (a JRE, not a JDK)\"}");
             return;
         }
-        standardManager = COMPILER.getStandardFileManager(null, Locale.ROOT, StandardCharsets.UTF_8);
         reply("{\"ready\":true}");
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         String line;
         while ((line = in.readLine()) != null) {
             if (line.isBlank()) continue;
             try {
-                handle(line);
+                Map<?, ?> request = (Map<?, ?>) RepairJsonReader.parse(line);
+                if ("precompile".equals(RepairJsonReader.string(request, "cmd"))) {
+                    long t0 = System.nanoTime();
+                    int[] counts = RepairCompiler.precompile(request);
+                    long ms = (System.nanoTime() - t0) / 1_000_000;
+                    reply("{\"kind\":\"precompiled\",\"ok\":" + (counts != null) + ",\"batched\":"
+                            + (counts == null ? 0 : counts[0]) + ",\"alone\":" + (counts == null ? 0 : counts[1])
+                            + ",\"ms\":" + ms + "}");
+                } else {
+                    handle(request);
+                }
             } catch (Throwable t) {
                 reply("{\"kind\":\"done\",\"error\":" + RepairJson.quote(String.valueOf(t)) + ",\"stuck\":false}");
             }
@@ -88,37 +85,37 @@ public final class ValidationWorker {
         System.exit(0);
     }
 
-    private static void handle(String request) {
-        List<String> sources = array(request, "sources");
-        List<String> tests = array(request, "tests");
-        List<String> options = new ArrayList<>(array(request, "options"));
-        String sourcepath = field(request, "sourcepath");
-        String classpath = field(request, "classpath");
-        String runpath = field(request, "runpath");
-        double timeout = Double.parseDouble(field(request, "timeout"));
-        boolean failFast = "1".equals(field(request, "failfast"));
+    // -- one run ---------------------------------------------------------------------------------------
+
+    private static void handle(Map<?, ?> request) throws IOException {
+        List<String> sources = RepairCompiler.normalized(RepairJsonReader.strings(request, "sources"));
+        List<String> tests = RepairJsonReader.strings(request, "tests");
+        Map<String, String> patched = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : RepairJsonReader.stringMap(request, "patched").entrySet()) {
+            patched.put(RepairCompiler.normalized(e.getKey()), e.getValue());
+        }
+        RepairCompiler.Settings settings = new RepairCompiler.Settings(request);
+        String runpath = RepairJsonReader.string(request, "runpath");
+        double timeout = RepairJsonReader.number(request, "timeout", 10.0);
+        boolean failFast = RepairJsonReader.flag(request, "failfast");
+        boolean coverage = RepairJsonReader.flag(request, "coverage") && coverageAvailable();
+        Set<String> cover = new HashSet<>(RepairCompiler.normalized(RepairJsonReader.strings(request, "cover")));
 
         long t0 = System.nanoTime();
-        Map<String, byte[]> classes = new HashMap<>();
-        String errors = null;
-        String key = compileKey(sources, sourcepath, classpath, options);
-        if (key.equals(lastCompileKey)) {
-            classes = lastClasses;
-        } else if (!sources.isEmpty()) {
-            errors = compile(sources, sourcepath, classpath, options, classes);
-            lastCompileKey = errors == null ? key : "";
-            lastClasses = classes;
-        }
+        RepairCompiler.Outcome compiled = runpath.isEmpty() ? RepairCompiler.resolve(sources, patched, settings)
+                : RepairCompiler.compileProject(sources, patched, settings);
         long compileMs = (System.nanoTime() - t0) / 1_000_000;
-        reply("{\"kind\":\"compile\",\"ok\":" + (errors == null) + ",\"output\":" + RepairJson.quote(errors == null ? "" : errors)
-                + ",\"classes\":" + classes.size() + ",\"ms\":" + compileMs + "}");
-        if (errors != null) {
+        reply("{\"kind\":\"compile\",\"ok\":" + (compiled.errors == null) + ",\"output\":"
+                + RepairJson.quote(compiled.errors == null ? "" : compiled.errors) + ",\"how\":"
+                + RepairJson.quote(compiled.how) + ",\"ms\":" + compileMs + "}");
+        if (compiled.errors != null) {
             reply("{\"kind\":\"done\",\"compile_ms\":" + compileMs + ",\"test_ms\":0,\"stuck\":false}");
             return;
         }
         long t1 = System.nanoTime();
         ClassLoader parent = ValidationWorker.class.getClassLoader();
-        CandidateLoader loader = new CandidateLoader(classes, urls(runpath), parent);
+        CandidateLoader loader = new CandidateLoader(compiled.classes, urls(runpath), parent,
+                coverage ? cover : null);
         boolean stuck = false;
         outer:
         for (String target : tests) {
@@ -132,7 +129,13 @@ public final class ValidationWorker {
                 continue;
             }
             for (String m : RepairJUnit.methods(testClass, RepairJUnit.methodName(target))) {
+                if (coverage) invoke(coverReset);
                 String[] outcome = runOne(testClass, cls, m, timeout, loader);
+                if (coverage) {
+                    Object files = invoke(coverCollect, loader.originals());
+                    reply("{\"kind\":\"coverage\",\"test_id\":" + RepairJson.quote(cls + "::" + m) + ",\"files\":"
+                            + files + "}");
+                }
                 if ("stuck".equals(outcome[1])) stuck = true;
                 if (failFast && !RepairJUnit.passed(outcome[0])) break outer;
                 if (stuck) break outer;
@@ -142,29 +145,12 @@ public final class ValidationWorker {
         if (!stuck) {
             try {
                 loader.close();
-            } catch (java.io.IOException ignored) {
+            } catch (IOException ignored) {
                 // the jars are closed with the JVM at the latest
             }
         }
-        reply("{\"kind\":\"done\",\"compile_ms\":" + compileMs + ",\"test_ms\":" + testMs + ",\"stuck\":" + stuck + "}");
-    }
-
-    /** Equal for two requests that would compile the same text the same way. */
-    private static String compileKey(List<String> sources, String sourcepath, String classpath, List<String> options) {
-        if (sources.isEmpty()) return "";
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            digest.update((sourcepath + "\0" + classpath + "\0" + options).getBytes(StandardCharsets.UTF_8));
-            for (String s : sources) {
-                digest.update(s.getBytes(StandardCharsets.UTF_8));
-                digest.update(Files.readAllBytes(new File(s).toPath()));
-            }
-            StringBuilder b = new StringBuilder();
-            for (byte x : digest.digest()) b.append(String.format("%02x", x));
-            return b.toString();
-        } catch (Exception e) {
-            return "";  // cannot read a source: compile, and let javac say why
-        }
+        reply("{\"kind\":\"done\",\"compile_ms\":" + compileMs + ",\"test_ms\":" + testMs + ",\"stuck\":" + stuck
+                + ",\"coverage\":" + coverage + "}");
     }
 
     private static URL[] urls(String path) {
@@ -180,30 +166,30 @@ public final class ValidationWorker {
         return out.toArray(new URL[0]);
     }
 
-    /** Compile `sources` into memory; null on success, else the diagnostics. */
-    private static String compile(List<String> sources, String sourcepath, String classpath, List<String> options,
-                                  Map<String, byte[]> out) {
-        DiagnosticCollector<JavaFileObject> diags = new DiagnosticCollector<>();
-        List<String> opts = new ArrayList<>(options);
-        opts.add("-proc:none");
-        opts.add("-implicit:class");
-        if (!sourcepath.isEmpty()) { opts.add("-sourcepath"); opts.add(sourcepath); }
-        opts.add("-cp"); opts.add(classpath);
-        List<File> files = new ArrayList<>();
-        for (String s : sources) files.add(new File(s));
-        MemoryManager manager = new MemoryManager(standardManager, out);
-        Iterable<? extends JavaFileObject> units = standardManager.getJavaFileObjectsFromFiles(files);
-        StringWriter compilerOut = new StringWriter();
-        Boolean ok = COMPILER.getTask(compilerOut, manager, diags, opts, null, units).call();
-        if (Boolean.TRUE.equals(ok)) return null;
-        StringBuilder b = new StringBuilder(compilerOut.toString());
-        for (Diagnostic<? extends JavaFileObject> d : diags.getDiagnostics()) {
-            if (d.getKind() != Diagnostic.Kind.ERROR) continue;
-            String where = d.getSource() == null ? "" : d.getSource().getName() + ":" + d.getLineNumber() + ": ";
-            b.append(where).append("error: ").append(d.getMessage(Locale.ROOT)).append('\n');
+    // -- coverage ---------------------------------------------------------------------------------------
+
+    private static boolean coverageAvailable() {
+        if (coverCollect != null) return true;
+        try {
+            Class<?> c = Class.forName("RepairWorkerCoverage");
+            coverInstrument = c.getMethod("instrument", byte[].class, String.class);
+            coverReset = c.getMethod("reset");
+            coverCollect = c.getMethod("collect", Map.class);
+            return true;
+        } catch (ReflectiveOperationException | LinkageError e) {
+            return false;
         }
-        return b.length() == 0 ? "compilation failed" : b.toString();
     }
+
+    private static Object invoke(Method method, Object... args) {
+        try {
+            return method.invoke(null, args);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("coverage failed: " + e.getCause(), e);
+        }
+    }
+
+    // -- tests ------------------------------------------------------------------------------------------
 
     @SuppressWarnings({"deprecation", "removal"})
     private static String[] runOne(Class<?> testClass, String cls, String m, double timeout, ClassLoader loader) {
@@ -227,6 +213,7 @@ public final class ValidationWorker {
         }
         double secs = (System.nanoTime() - start) / 1e9;
         if (t.isAlive()) {
+            String where = RepairJUnit.hungAt(t.getStackTrace());
             // A JVM cannot kill a thread safely; Thread.stop (still there in Java 17) ends most loops.
             t.interrupt();
             try {
@@ -239,7 +226,7 @@ public final class ValidationWorker {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            test(id, "timeout", "test timed out after " + timeout + " seconds", "", timeout);
+            test(id, "timeout", "test timed out after " + timeout + " seconds", where, timeout);
             return new String[] {"timeout", t.isAlive() ? "stuck" : ""};
         }
         Object value = box.get();
@@ -255,19 +242,29 @@ public final class ValidationWorker {
 
     /**
      * A candidate's classes from memory first; then, for a built project, its test classpath (the
-     * runpath), child-first; the JDK and JUnit always from the worker (JUnit must be the worker's, or
-     * its runners would not know the tests' base classes and annotations). A small program has an
-     * empty runpath: everything it compiled is in memory.
+     * runpath), child-first; the JDK, JUnit and JaCoCo's runtime always from the worker (JUnit must be
+     * the worker's, or its runners would not know the tests' base classes and annotations). A small
+     * program has an empty runpath: everything it compiled is in memory. With `cover`, classes compiled
+     * from those sources are instrumented as they are defined.
      */
     static final class CandidateLoader extends URLClassLoader {
         private static final String[] SHARED = {
             "java.", "javax.", "jdk.", "sun.", "com.sun.", "org.w3c.", "org.xml.", "junit.", "org.junit.", "org.hamcrest.",
+            "org.jacoco.agent.rt.",
         };
-        private final Map<String, byte[]> classes;
+        private final RepairCompiler.ClassSet classes;
+        private final Set<String> cover;
+        private final Map<String, byte[]> originals = new HashMap<>();
 
-        CandidateLoader(Map<String, byte[]> classes, URL[] runpath, ClassLoader parent) {
+        CandidateLoader(RepairCompiler.ClassSet classes, URL[] runpath, ClassLoader parent, Set<String> cover) {
             super(runpath, parent);
             this.classes = classes;
+            this.cover = cover;
+        }
+
+        /** The uninstrumented class files of the classes instrumented so far (JaCoCo's analyzer reads them). */
+        Map<String, byte[]> originals() {
+            return originals;
         }
 
         @Override
@@ -277,6 +274,10 @@ public final class ValidationWorker {
                 if (c == null) {
                     byte[] bytes = classes.get(name);
                     if (bytes != null) {
+                        if (cover != null && cover.contains(classes.origin(name))) {
+                            originals.put(name, bytes);
+                            bytes = (byte[]) invoke(coverInstrument, bytes, name);
+                        }
                         c = defineClass(name, bytes, 0, bytes.length);
                     } else if (!shared(name)) {
                         try {
@@ -310,65 +311,6 @@ public final class ValidationWorker {
             }
             return false;
         }
-    }
-
-    /** Keeps every class file the compiler writes in `out`, keyed by binary name. */
-    static final class MemoryManager extends ForwardingJavaFileManager<JavaFileManager> {
-        private final Map<String, byte[]> out;
-
-        MemoryManager(JavaFileManager fileManager, Map<String, byte[]> out) {
-            super(fileManager);
-            this.out = out;
-        }
-
-        @Override
-        public JavaFileObject getJavaFileForOutput(Location location, String className, JavaFileObject.Kind kind,
-                                                   FileObject sibling) {
-            return new SimpleJavaFileObject(URI.create("mem:///" + className.replace('.', '/') + kind.extension), kind) {
-                @Override
-                public OutputStream openOutputStream() {
-                    return new ByteArrayOutputStream() {
-                        @Override
-                        public void close() {
-                            out.put(className, toByteArray());
-                        }
-                    };
-                }
-            };
-        }
-    }
-
-    // -- a minimal JSON reader for the flat request, and the writer -----------------------------
-
-    private static String field(String json, String name) {
-        Matcher m = Pattern.compile("\"" + name + "\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"").matcher(json);
-        return m.find() ? unquote(m.group(1)) : "";
-    }
-
-    private static List<String> array(String json, String name) {
-        List<String> items = new ArrayList<>();
-        Matcher m = Pattern.compile("\"" + name + "\"\\s*:\\s*\\[(.*?)\\]").matcher(json);
-        if (!m.find()) return items;
-        Matcher s = Pattern.compile("\"((?:[^\"\\\\]|\\\\.)*)\"").matcher(m.group(1));
-        while (s.find()) items.add(unquote(s.group(1)));
-        return items;
-    }
-
-    private static String unquote(String s) {
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c != '\\' || i + 1 >= s.length()) { b.append(c); continue; }
-            char n = s.charAt(++i);
-            switch (n) {
-                case 'n': b.append('\n'); break;
-                case 't': b.append('\t'); break;
-                case 'r': b.append('\r'); break;
-                case 'u': b.append((char) Integer.parseInt(s.substring(i + 1, i + 5), 16)); i += 4; break;
-                default: b.append(n);
-            }
-        }
-        return b.toString();
     }
 
     private static void test(String id, String status, String message, String trace, double secs) {

@@ -29,6 +29,7 @@ from repair.offline.stats import CandidateRecord, SearchStats
 from repair.offline.type_check import JavaTypeChecker
 from repair.offline.type_facts import type_facts_for
 from repair.runners import TestReport, TestStatus
+from repair.runners.base import WarmTestRunner
 from repair.tools.base import ToolContext
 
 READ_CONTEXT = 6  # lines shown around the top suspicious line
@@ -147,9 +148,14 @@ class OfflineEngine:
         """Pre-screen candidates with the fast validator; queue the plausible ones."""
         ctx = self.context
         baseline = ctx.validator.baseline()
-        # One scope for both validators: the wider tests' baselines run once, whoever needs them first.
-        validator = FastPatchValidator(ctx.workspace, prescreen_bug(ctx.bug, baseline), baseline=baseline,
-                                       scope=ctx.validator.scope)
+        bug = prescreen_bug(ctx.bug, baseline)
+        # The run's warm worker pre-screens too, with the pre-screen's shorter per-test limit; one scope for both
+        # validators: the wider tests' baselines run once, whoever needs them first.
+        shared = ctx.runner.with_timeout(bug.test_setup.per_test_timeout) if isinstance(
+            ctx.runner, WarmTestRunner) else None
+        validator = FastPatchValidator(ctx.workspace, bug, runner=shared, baseline=baseline, scope=ctx.validator.scope)
+        if isinstance(ctx.validator, FastPatchValidator):
+            validator.line_tests = ctx.validator.line_tests
         facts = type_facts_for(ctx.workspace, ctx.bug)  # Java: ill-typed candidates never reach javac
         try:
             budget = self.budget

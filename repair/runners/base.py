@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol, runtime_checkable
 
@@ -62,11 +62,37 @@ class TestRunner(Protocol):
 @runtime_checkable
 class WarmTestRunner(TestRunner, Protocol):
     """A runner that keeps a worker process warm between runs (`FastJavaRunner`, `FastPythonRunner`) and
-    falls back to the plain path when the worker cannot answer."""
+    falls back to the plain path when the worker cannot answer.
+
+    One serves a whole run: the baseline, the per-test coverage and every candidate. A candidate's files
+    go to the worker as texts (`run_patched`), so the checkout on disk never changes; each candidate runs
+    in a fresh class loader (Java) or a fresh fork of the warm interpreter (Python), so nothing one
+    candidate does to static state reaches the next.
+    """
 
     compile_seconds: float  # totals over every run, for the per-bug time split
     test_seconds: float
     fallbacks: list[str]  # why each plain run happened
+
+    def run_patched(self, files: Mapping[str, str], tests: Sequence[str] | None = None,
+                    fail_fast: bool = False) -> TestReport:
+        """Run `tests` (ids; None: the setup's tests) as if `files` (workspace path -> text) replaced those
+        files of the checkout; the checkout itself is not written, unless the plain path must run."""
+        ...
+
+    def run_covered(self, tests: Sequence[str] | None = None, cover: Sequence[str] = ()) -> TestReport:
+        """Run `tests` on the checkout with per-test line coverage of the `cover` source files (workspace
+        paths) in `TestReport.coverage`; empty coverage when the worker cannot measure it."""
+        ...
+
+    def precompile(self, variants: Sequence[Mapping[str, str]]) -> None:
+        """Compile many candidates (each `files` as `run_patched` takes them) ahead, together where the
+        language allows, so that their `run_patched` only runs tests. A no-op where nothing compiles."""
+        ...
+
+    def with_timeout(self, per_test_timeout: float) -> WarmTestRunner:
+        """The same runner, sharing the same worker, with another per-test time limit."""
+        ...
 
     def close(self) -> None:
         """Stop the worker."""

@@ -1,8 +1,10 @@
 """Java tests run by a warm JVM (ValidationWorker) instead of a build per candidate.
 
 - `FastJavaRunner` (plain javac + JUnit 4 setups, e.g. QuixBugs): the worker compiles the bug's
-  sources in-process into memory and runs the tests in a fresh class loader each time, so one
-  candidate costs tens of milliseconds instead of seconds.
+  sources in-process into memory once, then per candidate only the files it changes (many candidates
+  of one file in one javac task), and runs the tests in a fresh class loader each time, so one
+  candidate costs milliseconds instead of seconds. The same worker runs the baseline and the
+  per-test coverage (JaCoCo inside the worker) of the run.
 - `ProjectJavaRunner` (Defects4J, Maven, Gradle): the build tool compiles the project once; per
   candidate the worker compiles only the changed files against the compiled classes and the test
   classpath, and runs the tests with those classes in front of the project's class folders.
@@ -14,12 +16,14 @@ only slower.
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import importlib.util
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -28,13 +32,17 @@ from repair.containers.process import CommandResult, run_process
 from repair.containers.workspace import SCRATCH_DIR, Workspace
 from repair.runners.base import TestRunner, TestSetup
 from repair.runners.java_classpath import ProjectClasspath, class_dir_fingerprint, stale_sources
-from repair.runners.java_env import junit_classpath, require_jdk
+from repair.runners.java_env import JACOCO_AGENT, JACOCO_CLI, find_jar, junit_classpath, require_jdk
 from repair.runners.junit import JSON_SOURCE, JVM_START_SLACK, SHARED_SOURCES, JUnit4Runner
 from repair.runners.report import TestReport, TestResult, TestStatus
-from repair.runners.worker_process import WorkerError, WorkerProcess
+from repair.runners.worker_process import WorkerError, WorkerProcess, WorkerSlot, written
 from repair.user_cache import user_cache_dir
 
 WORKER_SOURCE = Path(__file__).resolve().parent.parent / "java" / "ValidationWorker.java"
+# What the worker is compiled with: JUnit's verdicts and the JSON writer, a JSON reader for its requests, its
+# compiler, and the class-file reader that renames batch-compiled candidates and compares what classes offer.
+WORKER_SOURCES = (*SHARED_SOURCES, *(WORKER_SOURCE.with_name(f"{name}.java")
+                                     for name in ("RepairJsonReader", "RepairCompiler", "RepairClassFiles")))
 MAX_SOURCES = 300  # beyond this, compiling everything per candidate stops being cheap
 CALIBRATED_TIMEOUT_FACTOR = 20.0  # per-test limit after calibration: this many times the slowest passing test
 CALIBRATED_MIN_TIMEOUT = 2.0  # seconds, at least
@@ -70,8 +78,35 @@ def build_helper(main: str, classpath: Sequence[str], shared: Sequence[Path] = (
     return target
 
 
+def coverage_entries() -> list[str]:
+    """What the worker's class path needs for per-test coverage (JaCoCo's jars and our helper), or []
+    when JaCoCo is not installed here (then the worker runs without coverage)."""
+    jars = [find_jar(JACOCO_CLI, fetch=False), find_jar(JACOCO_AGENT, fetch=False)]
+    if any(jar is None for jar in jars):
+        return []
+    paths = [str(jar) for jar in jars]
+    # Lines are read from JaCoCo's analysis as fault localization's analyzer reads them (its Java file, found
+    # where the package is installed: the folder is mapped, so not next to this one in every layout).
+    spec = importlib.util.find_spec("repair.fault_localization")
+    folders = list(spec.submodule_search_locations or []) if spec is not None else []
+    analyzer = [p for f in folders if (p := Path(f, "java", "RepairCoverageAnalyzer.java")).is_file()]
+    if not analyzer:
+        return []
+    try:
+        helper = build_helper("RepairWorkerCoverage", paths, (JSON_SOURCE, analyzer[0]))
+    except WorkerError:
+        return []
+    return [str(helper), *paths]
+
+
 class FastJavaRunner:
-    """A `TestRunner` for junit4 setups that validates in a long-lived JVM, falling back to javac + java."""
+    """A `TestRunner` for junit4 setups that validates in a long-lived JVM, falling back to javac + java.
+
+    The worker compiles the sources once and then only what a candidate changes (`run_patched` sends the
+    candidate's texts; the checkout is not written), runs each candidate in a fresh class loader, can
+    compile many candidates of one file in one javac task (`precompile`), and measures per-test coverage
+    (`run_covered`).
+    """
 
     def __init__(self, workspace: Workspace, setup: TestSetup, fallback: TestRunner | None = None) -> None:
         self.workspace = workspace
@@ -80,35 +115,88 @@ class FastJavaRunner:
         self.classpath = [str(p) for p in junit_classpath()]
         self.fallback: TestRunner = fallback or JUnit4Runner(workspace, setup, classpath=self.classpath)
         self.worker_env: dict[str, str] = {}
-        self._worker: WorkerProcess | None = None
+        self._slot = WorkerSlot()
         self.fast_runs = 0
         self.fallbacks: list[str] = []  # why each plain run happened
         self.compile_seconds = 0.0  # totals over every run, for the per-bug time split
         self.test_seconds = 0.0
+        self.compiles: dict[str, int] = {}  # how the worker had each run's classes: base, alone, batch, cached, full
+
+    @property
+    def _worker(self) -> WorkerProcess | None:
+        return self._slot.worker
 
     @property
     def usable(self) -> bool:
         """The worker needs the checkout on this host's file system."""
         return isinstance(self.workspace, LocalWorkspace) and setup_is_supported(self.setup)
 
+    def with_timeout(self, per_test_timeout: float) -> FastJavaRunner:
+        """This runner with another per-test limit, on the same worker (its own time counters)."""
+        view = copy.copy(self)
+        view.setup = replace(self.setup, per_test_timeout=per_test_timeout)
+        if isinstance(self.fallback, JUnit4Runner):
+            view.fallback = JUnit4Runner(self.workspace, view.setup, classpath=self.classpath)
+        view.fast_runs, view.fallbacks, view.compiles = 0, [], {}
+        view.compile_seconds = view.test_seconds = 0.0
+        return view
+
     def build(self) -> CommandResult | None:
         return self.fallback.build()
 
     def run(self, tests: Sequence[str] | None = None, fail_fast: bool = False, build: bool = True) -> TestReport:
         """Run `tests` (or every test class) in the warm worker; the plain runner on any doubt."""
+        return self._fast_or(lambda: self._run_fast(tests, fail_fast), lambda: self._run_plain(tests, fail_fast))
+
+    def run_patched(self, files: Mapping[str, str], tests: Sequence[str] | None = None,
+                    fail_fast: bool = False) -> TestReport:
+        """Run `tests` with `files` (workspace path -> text) compiled in place of the checkout's own."""
+        return self._fast_or(lambda: self._run_fast(tests, fail_fast, patched=files),
+                             lambda: self._plain_patched(files, tests, fail_fast))
+
+    def run_covered(self, tests: Sequence[str] | None = None, cover: Sequence[str] = ()) -> TestReport:
+        """Run `tests` with per-test coverage of `cover` (JaCoCo in the worker); no coverage on the plain path."""
+        return self._fast_or(lambda: self._run_fast(tests, False, cover=cover), lambda: self._run_plain(tests, False))
+
+    def _fast_or(self, fast: Callable[[], TestReport], plain: Callable[[], TestReport]) -> TestReport:
+        """`fast()` in the worker; `plain()` when the worker cannot be used or fails (it is stopped then)."""
         if self.usable:
             try:
-                return self._run_fast(tests, fail_fast)
+                return fast()
             except (WorkerError, OSError) as exc:
                 self.fallbacks.append(str(exc))
                 self.close()
-        return self._run_plain(tests, fail_fast)
+        return plain()
+
+    def precompile(self, variants: Sequence[Mapping[str, str]]) -> None:
+        """Compile candidates that change one file each, many per javac task, ahead of their runs."""
+        single = [(path, text) for files in variants if len(files) == 1 for path, text in files.items()]
+        if not self.usable or len(single) < 2:
+            return
+        root = self.workspace.path
+        try:
+            worker = self._worker_process()
+            worker.request({**self._request([], False), "cmd": "precompile",
+                            "variants": [{"path": os.path.join(root, p), "text": t} for p, t in single]})
+            reply = worker.read(time.monotonic() + JVM_START_SLACK + 2.0 * len(single))
+        except (WorkerError, OSError) as exc:
+            self.fallbacks.append(f"precompile: {exc}")
+            self.close()
+            return
+        self.compile_seconds += float(reply.get("ms", 0)) / 1000
+        for how in ("batched", "alone"):
+            self.compiles[f"precompiled {how}"] = self.compiles.get(f"precompiled {how}", 0) + int(reply.get(how, 0))
 
     def _run_plain(self, tests: Sequence[str] | None, fail_fast: bool) -> TestReport:
         start = time.monotonic()
         report = self.fallback.run(tests, fail_fast=fail_fast, build=True)
         self.test_seconds += time.monotonic() - start
         return report
+
+    def _plain_patched(self, files: Mapping[str, str], tests: Sequence[str] | None, fail_fast: bool) -> TestReport:
+        """The plain path for a candidate: its files written into the checkout for the run, then put back."""
+        with written(self.workspace, files):
+            return self._run_plain(tests, fail_fast)
 
     def _sources(self) -> list[str]:
         files = list(self.setup.compile_files) or [
@@ -119,13 +207,13 @@ class FastJavaRunner:
         return [os.path.join(root, f) for f in files]
 
     def _worker_process(self) -> WorkerProcess:
-        if self._worker is None:
-            classes = build_helper("ValidationWorker", self.classpath, SHARED_SOURCES)
-            cp = os.pathsep.join([str(classes), *self.classpath])
-            self._worker = WorkerProcess(["java", "-Xss4m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                                          "-cp", cp, "ValidationWorker"], cwd=self.workspace.path,
-                                         env=self.worker_env)
-        return self._worker
+        if self._slot.worker is None:
+            classes = build_helper("ValidationWorker", self.classpath, WORKER_SOURCES)
+            cp = os.pathsep.join([str(classes), *self.classpath, *coverage_entries()])
+            self._slot.worker = WorkerProcess(["java", "-Xss4m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                                               "-cp", cp, "ValidationWorker"], cwd=self.workspace.path,
+                                              env=self.worker_env)
+        return self._slot.worker
 
     def _targets(self, tests: Sequence[str] | None) -> list[str]:
         return list(tests) if tests else list(self.setup.test_classes)
@@ -138,15 +226,23 @@ class FastJavaRunner:
             "classpath": os.pathsep.join(self.classpath),
             "options": ["-nowarn", "-g", "-encoding", "UTF-8", *self.setup.extra_args],
             "tests": targets,
-            "timeout": f"{self.setup.per_test_timeout:g}",
-            "failfast": "1" if fail_fast else "0",
+            "timeout": self.setup.per_test_timeout,
+            "failfast": fail_fast,
         }
 
-    def _run_fast(self, tests: Sequence[str] | None, fail_fast: bool) -> TestReport:
+    def _run_fast(self, tests: Sequence[str] | None, fail_fast: bool, patched: Mapping[str, str] | None = None,
+                  cover: Sequence[str] | None = None) -> TestReport:
         start = time.monotonic()
         targets = self._targets(tests)
         worker = self._worker_process()
-        worker.request(self._request(targets, fail_fast))
+        root = self.workspace.path
+        request = self._request(targets, fail_fast)
+        if patched:
+            request["patched"] = {os.path.join(root, path): text for path, text in patched.items()}
+        if cover is not None:
+            request["coverage"] = True
+            request["cover"] = [os.path.join(root, path) for path in cover]
+        worker.request(request)
         # The same whole-run budget as the plain runner, so a hung worker costs no more than a hung JVM.
         budget = min(self.setup.total_timeout, JVM_START_SLACK + self.setup.per_test_timeout * max(1, len(targets)) * 4)
         deadline = time.monotonic() + budget
@@ -154,18 +250,26 @@ class FastJavaRunner:
         while True:
             reply = worker.read(deadline)
             kind = reply.get("kind")
-            if kind == "compile" and not reply.get("ok"):
-                report.build_ok = False
-                report.build_output = str(reply.get("output", ""))
+            if kind == "compile":
+                how = str(reply.get("how", ""))
+                self.compiles[how] = self.compiles.get(how, 0) + 1
+                if not reply.get("ok"):
+                    report.build_ok = False
+                    report.build_output = str(reply.get("output", ""))
             elif kind == "test":
                 report.add(TestResult(str(reply["test_id"]), TestStatus(str(reply["status"])),
                                       str(reply.get("message", "")), str(reply.get("trace", "")),
                                       float(reply.get("seconds", 0.0))))
+            elif kind == "coverage":
+                files = reply.get("files") or {}
+                report.coverage[str(reply["test_id"])] = {str(f): [int(n) for n in lines] for f, lines in files.items()}
             elif kind == "done":
                 if reply.get("error"):
                     raise WorkerError(f"the worker failed: {reply['error']}")
                 self.compile_seconds += float(reply.get("compile_ms", 0)) / 1000
                 self.test_seconds += float(reply.get("test_ms", 0)) / 1000
+                if cover is not None and not reply.get("coverage"):
+                    report.coverage.clear()  # the worker has no JaCoCo: say "not measured", not "nothing ran"
                 if reply.get("stuck"):
                     worker.kill()  # a test thread it could not stop; start clean next time
                 break
@@ -175,8 +279,8 @@ class FastJavaRunner:
 
     def close(self) -> None:
         """Stop the worker (a later run starts a new one)."""
-        if self._worker is not None:
-            self._worker.close()
+        if self._slot.worker is not None:
+            self._slot.worker.close()
 
 
 class ProjectJavaRunner(FastJavaRunner):
@@ -204,6 +308,28 @@ class ProjectJavaRunner(FastJavaRunner):
     @property
     def usable(self) -> bool:
         return isinstance(self.workspace, LocalWorkspace) and not self.project.has_junit5 and not self.broken
+
+    def run_patched(self, files: Mapping[str, str], tests: Sequence[str] | None = None,
+                    fail_fast: bool = False) -> TestReport:
+        """A candidate's texts compiled against the project's classes; the build tool (with the files written
+        for the run) when the worker cannot compile one of them, or has no suite yet."""
+        paths = tuple(files)
+        self.prepare(paths)
+        if (not tests and not self.suite) or not self.usable or any(self._compiles.get(p) for p in paths):
+            return self._plain_patched(files, tests, fail_fast)
+        self.changed = paths
+        try:
+            return super().run_patched(files, tests, fail_fast)
+        finally:
+            self.changed = ()
+
+    def run_covered(self, tests: Sequence[str] | None = None, cover: Sequence[str] = ()) -> TestReport:
+        """The project's classes load from its class folders, which the worker does not instrument: no coverage
+        here (fault localization runs JaCoCo's agent instead)."""
+        return self.run(tests)
+
+    def precompile(self, variants: Sequence[Mapping[str, str]]) -> None:
+        """Nothing ahead: a project's candidates compile one by one against its class folders."""
 
     def run(self, tests: Sequence[str] | None = None, fail_fast: bool = False, build: bool = True) -> TestReport:
         if not tests and not self.suite:

@@ -49,6 +49,9 @@ class TestReport:
     timed_out: bool = False
     seconds: float = 0.0
     output: str = ""
+    # Per-test coverage, when the run was asked for it (`WarmTestRunner.run_covered`): test id -> source
+    # file as the coverage tool names it (an absolute path, or `pkg/File.java`) -> the lines it ran.
+    coverage: dict[str, dict[str, list[int]]] = field(default_factory=dict)
 
     __test__ = False  # not a pytest test class
 

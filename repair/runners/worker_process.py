@@ -13,11 +13,12 @@ import os
 import selectors
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from repair.containers.process import reaped_argv, stop_process
 from repair.containers.secrets_filter import scrubbed_environment
+from repair.containers.workspace import Workspace
 
 
 class WorkerError(Exception):
@@ -118,3 +119,26 @@ class WorkerProcess:
 
     def close(self) -> None:
         self.kill()
+
+
+class WorkerSlot:
+    """The one worker process that a runner and its `with_timeout` views share."""
+
+    def __init__(self) -> None:
+        self.worker: WorkerProcess | None = None
+
+
+@contextlib.contextmanager
+def written(workspace: Workspace, files: Mapping[str, str]) -> Iterator[None]:
+    """`files` written into the workspace while the block runs; the old contents (or no file) afterwards."""
+    originals = {path: workspace.read_file(path) if workspace.exists(path) else None for path in files}
+    try:
+        for path, text in files.items():
+            workspace.write_file(path, text)
+        yield
+    finally:
+        for path, original in originals.items():
+            if original is None:
+                workspace.run(["rm", "-f", "--", path], timeout=30)
+            else:
+                workspace.write_file(path, original)

@@ -1,0 +1,191 @@
+"""The run's warm workers: candidates as texts, isolation between candidates, batch compilation, coverage.
+
+Real javac/JUnit in the warm JVM and real pytest in the warm worker, on tiny real repositories.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from repair.containers.local import LocalWorkspace
+from repair.runners.base import TestSetup
+from repair.runners.fast_java import FastJavaRunner, coverage_entries
+from repair.runners.fast_python import FastPythonRunner
+
+COUNTER = """package p;
+
+public class Counter {
+    public static final int FIRST = 1;
+
+    public static int next() {
+        Registry.hits = Registry.hits + 1;
+        return Registry.hits;
+    }
+}
+"""
+REGISTRY = """package p;
+
+public class Registry {
+    public static int hits = 0;
+}
+"""
+COUNTER_TEST = """package p;
+
+import org.junit.Assert;
+import org.junit.Test;
+
+public class CounterTest {
+    @Test
+    public void firstCallIsFirst() {
+        Assert.assertEquals(Counter.FIRST, Counter.next());
+    }
+}
+"""
+JAVA_SETUP = TestSetup("junit4", test_classes=("p.CounterTest",),
+                       compile_files=("p/CounterTest.java", "p/Counter.java"), per_test_timeout=10.0)
+
+
+@pytest.fixture
+def java_repo(tmp_path: Path) -> Iterator[LocalWorkspace]:
+    src = tmp_path / "src"
+    for name, text in {"Counter": COUNTER, "Registry": REGISTRY, "CounterTest": COUNTER_TEST}.items():
+        (src / "p").mkdir(parents=True, exist_ok=True)
+        (src / "p" / f"{name}.java").write_text(text)
+    with LocalWorkspace.create(source=src) as ws:
+        yield ws
+
+
+def test_a_java_candidate_that_mutates_a_static_field_leaks_nothing_into_the_next(java_repo: LocalWorkspace) -> None:
+    runner = FastJavaRunner(java_repo, JAVA_SETUP)
+    try:
+        assert runner.run().passing == ["p.CounterTest::firstCallIsFirst"]
+        # A candidate that bumps the static field of another class (compiled once, in the base) by 41.
+        bumped = COUNTER.replace("Registry.hits + 1", "Registry.hits + 41")
+        assert runner.run_patched({"p/Counter.java": bumped}).failing == ["p.CounterTest::firstCallIsFirst"]
+        # Each candidate runs in a fresh class loader: the unchanged code, and the same candidate run three
+        # times, always find `hits` at 0 again.
+        same = COUNTER.replace("public static int next", "// unchanged behaviour\n    public static int next")
+        for files in ({}, {"p/Counter.java": same}, {"p/Counter.java": same}, {"p/Counter.java": same}):
+            assert runner.run_patched(files).passing == ["p.CounterTest::firstCallIsFirst"], files
+        assert java_repo.read_file("p/Counter.java") == COUNTER  # the texts never reached the checkout
+        assert runner.fast_runs == 6 and not runner.fallbacks
+        assert runner.compiles == {"base": 2, "alone": 2, "cached": 2}
+    finally:
+        runner.close()
+
+
+def test_java_candidates_compile_together_and_a_changed_constant_recompiles_its_users(
+        java_repo: LocalWorkspace) -> None:
+    runner = FastJavaRunner(java_repo, JAVA_SETUP)
+    try:
+        runner.run()
+        right = COUNTER.replace("+ 1;", "+ 1; // right")
+        wrong = COUNTER.replace("+ 1;", "+ 2;")
+        broken = COUNTER.replace("+ 1;", "+ undefinedName;")
+        runner.precompile([{"p/Counter.java": text} for text in (right, wrong, broken)])
+        assert runner.compiles.get("precompiled batched") == 2 and runner.compiles.get("precompiled alone") == 1
+        assert runner.run_patched({"p/Counter.java": right}).passing
+        assert runner.run_patched({"p/Counter.java": wrong}).failing
+        failed = runner.run_patched({"p/Counter.java": broken})
+        # Compiled alone under its own name: the message names the file and the symbol, not a batch alias.
+        assert not failed.build_ok and "undefinedName" in failed.build_output and "__rc" not in failed.build_output
+        assert runner.compiles.get("cached") == 3
+        # FIRST is a constant javac copies into the test class: changing it must recompile the test as well.
+        shifted = COUNTER.replace("FIRST = 1", "FIRST = 2").replace("+ 1;", "+ 2;")
+        assert runner.run_patched({"p/Counter.java": shifted}).passing
+        assert runner.compiles.get("full") == 1
+    finally:
+        runner.close()
+
+
+def test_java_coverage_comes_from_the_warm_worker(java_repo: LocalWorkspace) -> None:
+    if not coverage_entries():
+        pytest.skip("JaCoCo's jars are not installed here (.ci/run installs them)")
+    runner = FastJavaRunner(java_repo, JAVA_SETUP)
+    try:
+        report = runner.run_covered(cover=["p/Counter.java", "p/Registry.java"])
+        assert report.passing == ["p.CounterTest::firstCallIsFirst"]
+        # JaCoCo names files by package; Registry's static initializer ran too.
+        lines = {"p/Counter.java": [7, 8], "p/Registry.java": [4]}
+        assert report.coverage == {"p.CounterTest::firstCallIsFirst": lines}
+    finally:
+        runner.close()
+
+
+COUNTER_PY = """CALLS = 0
+
+
+def next_call():
+    global CALLS
+    CALLS += 1
+    return CALLS
+"""
+COUNTER_PY_TEST = """from prog.counter import next_call
+
+
+def test_first_call_is_first():
+    assert next_call() == 1
+"""
+PY_SETUP = TestSetup("pytest", test_files=("tests/test_counter.py",), per_test_timeout=10.0)
+
+
+@pytest.fixture
+def python_repo(tmp_path: Path) -> Iterator[LocalWorkspace]:
+    src = tmp_path / "src"
+    (src / "prog").mkdir(parents=True)
+    (src / "tests").mkdir()
+    (src / "prog" / "__init__.py").write_text("")
+    (src / "prog" / "counter.py").write_text(COUNTER_PY)
+    (src / "tests" / "test_counter.py").write_text(COUNTER_PY_TEST)
+    with LocalWorkspace.create(source=src) as ws:
+        yield ws
+
+
+def test_a_python_candidate_that_mutates_a_module_global_leaks_nothing_into_the_next(
+        python_repo: LocalWorkspace) -> None:
+    runner = FastPythonRunner(python_repo, PY_SETUP)
+    test = "tests/test_counter.py::test_first_call_is_first"
+    try:
+        assert runner.run().passing == [test]
+        bumped = COUNTER_PY.replace("CALLS += 1", "CALLS += 41")
+        assert runner.run_patched({"prog/counter.py": bumped}).failing == [test]
+        # Every run is a fresh fork of the warm session: the global is 0 again each time, and the test's
+        # `from prog.counter import next_call` sees each candidate's function.
+        same = COUNTER_PY.replace("CALLS += 1", "CALLS += 1  # unchanged behaviour")
+        for files in ({}, {"prog/counter.py": same}, {"prog/counter.py": same}, {"prog/counter.py": same}):
+            assert runner.run_patched(files).passing == [test], files
+        assert python_repo.read_file("prog/counter.py") == COUNTER_PY
+        assert runner.warm_runs == 6 and not runner.fallbacks
+    finally:
+        runner.close()
+
+
+def test_python_candidates_the_warm_session_cannot_take_run_from_disk(python_repo: LocalWorkspace) -> None:
+    runner = FastPythonRunner(python_repo, PY_SETUP)
+    test = "tests/test_counter.py::test_first_call_is_first"
+    try:
+        runner.run()
+        # A syntax error: pytest's own collection error, as a plain run reports it (from the files on disk).
+        broken = runner.run_patched({"prog/counter.py": COUNTER_PY + "def oops(:\n"})
+        assert test not in broken.passing and any("SyntaxError" in r.message for r in broken.results.values())
+        # A function the test imports, gone: the test module fails to import, as it would in a plain run.
+        gone = runner.run_patched({"prog/counter.py": COUNTER_PY.replace("def next_call", "def renamed")})
+        assert test not in gone.passing
+        assert python_repo.read_file("prog/counter.py") == COUNTER_PY
+        assert runner.run().passing == [test]  # and the warm session is as it was
+    finally:
+        runner.close()
+
+
+def test_python_coverage_comes_from_the_warm_worker(python_repo: LocalWorkspace) -> None:
+    runner = FastPythonRunner(python_repo, PY_SETUP)
+    try:
+        report = runner.run_covered()
+        covered = report.coverage["tests/test_counter.py::test_first_call_is_first"]
+        assert covered[f"{python_repo.path}/prog/counter.py"] == [6, 7]
+        assert runner.warm_runs == 1
+    finally:
+        runner.close()
