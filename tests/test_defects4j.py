@@ -192,7 +192,8 @@ def _cli(args: list[str], env: dict[str, str], timeout: float = 120) -> subproce
 
 @pytest.mark.timeout(900)
 def test_repair_fix_runs_the_offline_engine_on_a_real_bug(defects4j_on_path: Path, tmp_path: Path) -> None:
-    done = _cli(["fix", "--bug", "Cli-1", "--model", "offline", "--max-seconds", "30",
+    # --max-seconds counts the checkout and the baseline test run too: they took Cli-1 90 s on a busy machine.
+    done = _cli(["fix", "--bug", "Cli-1", "--model", "offline", "--max-seconds", "120",
                  "--runs-dir", str(tmp_path)], dict(os.environ), timeout=850)
     assert "Traceback" not in done.stderr, done.stderr[-3000:]
     results = list(tmp_path.glob("*/*/result.json"))
