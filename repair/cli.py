@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+import typer
 from rich.markup import escape
 
 from repair import cli_app
@@ -47,19 +48,34 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+# click's base error class, found through typer, which may bring click or a vendored copy of it.
+_CLICK_ERROR: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+
+
+def _error(message: str) -> None:
+    cli_app.err_console.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
+
+
 def main() -> None:
-    """Run the CLI; a `RepairError` prints `error: ...` and exits 2, Ctrl-C exits 130."""
+    """Run the CLI; a `RepairError` or a usage error prints one `error: ...` line and exits 2, Ctrl-C exits 130."""
     # SIGTERM (a CI cancel, `timeout`) unwinds like Ctrl-C, so workspaces and containers are removed.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         register_commands(sys.argv[1:])
-        cli_app.app()
+        # Not standalone: click would draw its usage errors in a wrapped box over several lines.
+        code = cli_app.app(standalone_mode=False)
     except RepairError as exc:
-        cli_app.err_console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        _error(str(exc))
         sys.exit(2)
-    except KeyboardInterrupt:
+    except _CLICK_ERROR as exc:  # usage errors: unknown options, bad values, a missing bug id
+        ctx, message = getattr(exc, "ctx", None), exc.format_message()  # type: ignore[attr-defined]
+        if message:  # `repair` alone has printed its help and has nothing to add
+            _error(message + (f" (see '{ctx.command_path} -h')" if ctx is not None else ""))
+        sys.exit(int(getattr(exc, "exit_code", 2)))
+    except (KeyboardInterrupt, typer.Abort):
         cli_app.err_console.print("interrupted")
         sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -132,3 +132,23 @@ def test_replay_of_options_that_are_not_repair_fix_options(tmp_path: Path, capsy
     (tmp_path / "result.json").write_text(json.dumps({"status": "failed", "options": {"bug_id": "x", "nope": 1}}))
     code, _, err = run_main(capsys, monkeypatch, "replay", str(tmp_path))
     assert_one_line_error(code, err, "its options are not those of repair fix")
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (("fix", "demo:GCD_LOOP", "--budget-usd", "0"), "--budget-usd"),
+    (("fix", "demo:GCD_LOOP", "--max-seconds", "-5"), "--max-seconds"),
+    (("fix", "demo:GCD_LOOP", "--no-such-flag"), "--no-such-flag"),
+    (("fix",), "give a bug id"),
+    (("no-such-command",), "no-such-command"),
+])
+def test_usage_errors_are_one_line_too(args: tuple[str, ...], expected: str, capsys: pytest.CaptureFixture[str],
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    code, out, err = run_main(capsys, monkeypatch, *args)
+    assert_one_line_error(code, err, expected, "-h')")
+    assert "╭" not in err and out == ""
+
+
+def test_a_command_that_exits_with_a_status_keeps_it(capsys: pytest.CaptureFixture[str],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    code, out, _ = run_main(capsys, monkeypatch, "--version")
+    assert code == 0 and out.startswith("repair ")
