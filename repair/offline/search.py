@@ -54,9 +54,24 @@ TEMPLATE_PRIOR: dict[str, float] = {
     "return": 0.04,
     "insert-copied": 0.04,
     "range-check": 0.03,
-    "remove-statement": 0.03,
+    "remove-statement": 0.02,
     "move-statement": 0.02,
     "cast": 0.02,
+    # The families with donor code (`donor_templates`), placed by the TBar family each extends.
+    "shift-by-one": 0.06,
+    "attribute": 0.06,
+    "emptiness-check": 0.05,
+    "expression-replace": 0.05,
+    "swap-operands": 0.05,
+    "collection-literal": 0.05,
+    "boolean-expression": 0.04,
+    "wrap-call": 0.04,
+    "expression-reduce": 0.04,
+    "insert-call": 0.04,
+    "insert-adapted": 0.03,
+    "iterate-rest": 0.03,
+    "insert-assignment": 0.02,
+    "square": 0.01,
 }
 EDIT_SIZE_SCALE = 20.0  # characters; an edit this long halves a template's prior
 RANK_DECAY = 0.9  # a line's weight shrinks by this factor per line ranked strictly above it

@@ -156,7 +156,11 @@ class _Member:
     locals: _Scope = field(default_factory=_Scope)
     initializer: bool = False  # a constructor or initializer block, where blank finals get their values
     watch_row: int = -1  # record the types of expressions on this (0-based) row, for templates
+    watch_all: bool = False  # record the types of every expression of the member (donor code for templates)
     seen: dict[int, Typed] = field(default_factory=dict)
+
+    def watched(self, node: Node) -> bool:
+        return self.watch_all or node.start_point[0] == self.watch_row
 
     def error(self, reason: str, node: Node) -> None:
         self.errors.append(TypeError_(reason, " ".join(node_text(node).split())[:200]))
@@ -373,7 +377,7 @@ class _Member:
     # -- expressions ----------------------------------------------------------------------------
     def expr(self, node: Node | None) -> Typed:
         typed = self._expr(node)
-        if node is not None and node.start_point[0] == self.watch_row:
+        if node is not None and self.watched(node):
             self.seen[node.id] = typed
         return typed
 
@@ -490,7 +494,7 @@ class _Member:
             if node.type == "identifier":
                 # quiet: a receiver that names nothing may be the first part of a package name
                 typed = self.name(node, quiet=True)
-                if node.start_point[0] == self.watch_row:
+                if self.watched(node):
                     self.seen[node.id] = typed
                 if typed is None and self.locals.find(text)[0] is False and text[:1].islower() \
                         and node.parent is not None and node.parent.type == "method_invocation" \
@@ -501,7 +505,7 @@ class _Member:
             if typed is None:
                 binary = self.facts.resolve_class(text, self.scope, node)
                 typed = ClassRef(binary) if binary else None
-            if node.start_point[0] == self.watch_row:
+            if self.watched(node):
                 self.seen[node.id] = typed
             return typed
         if node.type == "super":
@@ -872,8 +876,9 @@ class JavaTypeChecker:
         return tree.root_node
 
     def types_on_row(self, path: str, text: str, row: int) -> tuple[dict[int, Typed], Tree]:
-        """The static types of the expressions on a 0-based row (by tree-sitter node id; None when unknown),
-        and the tree they belong to, so that templates can look them up by node."""
+        """The static types of the expressions of the member around a 0-based row, the row's and the rest's,
+        by tree-sitter node id (None when unknown), and the tree they belong to, so that templates can look
+        them up by node: the row's expressions to mutate, the others as donor code."""
         root = self._enter(path, text)
         tree = self._file[2] if self._file is not None else parse("java", text)
         line_start = sum(len(ln) + 1 for ln in text.encode().split(b"\n")[:row])
@@ -881,7 +886,7 @@ class JavaTypeChecker:
         checker = self._member_checker(member) if member is not None else None
         if checker is None or member is None:
             return {}, tree
-        checker.watch_row = row
+        checker.watch_row, checker.watch_all = row, True
         self._run(checker, member)
         return checker.seen, tree
 

@@ -1,0 +1,158 @@
+"""What a reviewer would refuse in a candidate, before any test runs, and what makes a plausible patch suspect.
+
+`refusal(old, new, ...)` names the first reason a reviewer would reject a candidate outright, or None:
+
+- `identity`: an edit that computes nothing (`x - 0`, `1 * x`, `x / 1`, `cond && true`), which a smaller
+  patch says better or which hides that the operand should go;
+- `constant-condition`: an `if`, `while` or ternary whose condition no longer depends on anything
+  (`if (false)`, `while (true)` made where there was none, `0 < 0 || ...`): a condition weakened to a
+  constant, or a guard that never fires;
+- `deletes-exit`: removing a `return`, `throw`, `raise`, `break` or `continue`;
+- `empties-block`: a removal that leaves a loop's or a branch's body empty.
+
+`deletes_behaviour(candidate)` says whether a patch removes a statement: such a patch can pass the tests by
+doing less, and the report marks it as likely overfitting (Qi et al., "An analysis of patch plausibility and
+correctness", ISSTA 2015: most plausible patches of GenProg, RSRepair and AE only delete functionality).
+"""
+
+from __future__ import annotations
+
+from tree_sitter import Node, Tree
+
+from repair.offline.context import Candidate, walk
+
+_LITERAL_TYPES = {"decimal_integer_literal", "integer", "float", "decimal_floating_point_literal", "true", "false",
+                  "null_literal", "none", "string", "string_literal", "character_literal", "hex_integer_literal"}
+_EXITS = {"return_statement", "throw_statement", "raise_statement", "break_statement", "continue_statement"}
+_CONDITIONAL = {"if_statement", "while_statement", "elif_clause", "do_statement", "ternary_expression",
+                "conditional_expression"}
+_BLOCK_OWNERS = {"if_statement", "while_statement", "for_statement", "enhanced_for_statement", "do_statement",
+                 "else_clause"}
+
+
+def refusal(language: str, old: str, new: str, old_tree: Tree, new_tree: Tree, template: str) -> str | None:
+    """Why a reviewer would reject this edit at sight (`identity`, `constant-condition`, ...), or None."""
+    old_b, new_b = old.encode(), new.encode()
+    head = _common_prefix(old_b, new_b)
+    tail = _common_prefix(old_b[head:][::-1], new_b[head:][::-1])
+    changed = (head, len(new_b) - tail)
+    old_changed = (head, len(old_b) - tail)
+    for node in _overlapping(new_tree.root_node, changed):
+        if node.type in ("binary_expression", "binary_operator", "boolean_operator") and _is_identity(node):
+            return "identity"
+    if _constant_conditions(new_tree.root_node, changed) > _constant_conditions(old_tree.root_node, old_changed):
+        return "constant-condition"
+    if _constant_comparisons(new_tree.root_node, changed) > _constant_comparisons(old_tree.root_node, old_changed):
+        return "constant-condition"
+    if template == "remove-statement":
+        removed = [n for n in _overlapping(old_tree.root_node, old_changed)
+                   if n.type in _EXITS and old_changed[0] <= n.start_byte and n.end_byte <= old_changed[1]]
+        if removed:
+            return "deletes-exit"
+        if _empty_blocks(new_tree.root_node) > _empty_blocks(old_tree.root_node):
+            return "empties-block"
+    return None
+
+
+def deletes_behaviour(candidate: Candidate) -> bool:
+    """Whether the patch removes a statement (and adds none): it may pass the tests by doing less."""
+    return candidate.template == "remove-statement"
+
+
+def _common_prefix(a: bytes, b: bytes) -> int:
+    n = min(len(a), len(b))
+    i = 0
+    while i < n and a[i] == b[i]:
+        i += 1
+    return i
+
+
+def _overlapping(root: Node, span: tuple[int, int]) -> list[Node]:
+    """Nodes that overlap the byte span (an insertion, an empty span, overlaps the nodes around it)."""
+    start, end = span
+    found = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.end_byte < start or node.start_byte > max(end, start):
+            continue
+        found.append(node)
+        stack.extend(node.children)
+    return found
+
+
+def _text(node: Node | None) -> str:
+    return (node.text or b"").decode("utf-8", "replace").strip() if node is not None else ""
+
+
+def _operator(node: Node) -> str:
+    op = node.child_by_field_name("operator")
+    return _text(op)
+
+
+def _is_identity(node: Node) -> bool:
+    op = _operator(node)
+    left, right = _text(node.child_by_field_name("left")), _text(node.child_by_field_name("right"))
+    zero, one = ("0", "0L", "0.0"), ("1", "1L", "1.0")
+    if op == "+":
+        return left in zero or right in zero
+    if op in ("-", "|", "^", "<<", ">>", ">>>"):
+        return right in zero
+    if op == "*":
+        return left in one or right in one
+    if op in ("/", "//", "**"):
+        return right in one
+    if op in ("&&", "and"):
+        return left in ("true", "True") or right in ("true", "True")
+    if op in ("||", "or"):
+        return left in ("false", "False") or right in ("false", "False")
+    return False
+
+
+def _is_constant(node: Node) -> bool:
+    """An expression of literals and operators only (no variable, field or call)."""
+    return all(n.type in _LITERAL_TYPES or not n.is_named or n.type in (
+        "binary_expression", "binary_operator", "boolean_operator", "comparison_operator", "unary_expression",
+        "unary_operator", "not_operator", "parenthesized_expression", "string_content", "string_start",
+        "string_end", "escape_sequence") for n in walk(node))
+
+
+def _condition(node: Node) -> Node | None:
+    cond = node.child_by_field_name("condition")
+    if cond is not None and cond.type == "parenthesized_expression" and cond.named_children:
+        return cond.named_children[0]
+    if cond is None and node.type == "conditional_expression" and len(node.named_children) == 3:
+        return node.named_children[1]
+    return cond
+
+
+def _constant_conditions(root: Node, span: tuple[int, int]) -> int:
+    count = 0
+    for node in _overlapping(root, span):
+        if node.type in _CONDITIONAL:
+            cond = _condition(node)
+            if cond is not None and cond.start_byte <= max(span[1], span[0]) and cond.end_byte >= span[0] \
+                    and _is_constant(cond):
+                count += 1
+    return count
+
+
+def _constant_comparisons(root: Node, span: tuple[int, int]) -> int:
+    """Comparisons of two literals (`0 < 0`) in the span."""
+    count = 0
+    for node in _overlapping(root, span):
+        if node.type in ("binary_expression", "comparison_operator") and node.named_children and \
+                _operator(node) not in ("+", "-", "*", "/", "%", "&&", "||", "&", "|", "^") and \
+                len(node.named_children) >= 2 and all(_is_constant(c) for c in node.named_children):
+            count += 1
+    return count
+
+
+def _empty_blocks(root: Node) -> int:
+    count = 0
+    for node in walk(root):
+        if node.type == "block" and node.parent is not None and node.parent.type in _BLOCK_OWNERS \
+                and not [c for c in node.named_children if c.type not in ("line_comment", "block_comment",
+                                                                          "comment")]:
+            count += 1
+    return count
