@@ -208,6 +208,13 @@ def summarise(rows: list[dict[str, Any]], judged: dict[tuple[str, str], dict[str
                      f"{verdicts.count('correct')} | {verdicts.count('to judge')} | "
                      f"{sum(r['status'] in ('error', 'timeout') for r in mine)} | "
                      f"{statistics.median(seconds):.1f} | {percentile(seconds, 0.9):.1f} |")
+    for language in LANGUAGES:
+        mine = [r for r in rows if r.get("language") == language]
+        for label, wanted in (("correct", ("correct",)), ("plausible, not correct", ("incorrect",)),
+                              ("plausible, to judge", ("to judge",))):
+            names = sorted(r["bug"].split(":")[1] for r in mine if verdict(r, judged) in wanted)
+            if names:
+                lines.append(f"- {language} {label} ({len(names)}): {', '.join(names)}")
     for name in watch:
         for row in rows:
             if row["bug"].split(":")[1] == name and row["language"] == "python":

@@ -18,7 +18,7 @@ from repair.datasets.registry import DatasetOptions
 from repair.fast_validation import FastPatchValidator
 from repair.fault_localization import Suspicious
 from repair.fix_run import FixOptions, run_fix
-from repair.offline import OfflineEngine, SearchBudget, search
+from repair.offline import OfflineEngine, SearchBudget, SearchOutcome, search
 from repair.offline.search import ranked_lines
 from repair.patch import Patch
 from repair.trajectory import read_trajectory
@@ -91,6 +91,12 @@ def test_repair_fix_offline_finds_a_plausible_patch_through_the_agent_loop(bug_i
     assert write.data["candidates"] == result["candidates"]
     assert "## Candidates" in (outcome.run_dir / "report.md").read_text()
     assert result["search_depth"]["deepest_rank"] >= 1 and result["search_depth"]["ranked_lines"] >= 1
+    # Per line read: what each template family made and kept, or why the line got nothing.
+    locations = counts["locations"]
+    assert locations and all(loc["kept"] == sum(f["kept"] for f in loc["families"].values()) for loc in locations)
+    assert all(loc["kept"] or loc["note"] for loc in locations)
+    assert counts["chosen"]["likely_overfitting"] is False
+    assert "## Where the templates looked" in (outcome.run_dir / "report.md").read_text()
 
 
 def test_the_cli_repairs_a_demo_bug_with_no_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -121,21 +127,29 @@ DEEP = "".join(f"    v{i} = str(x).strip()\n" for i in range(11))
 DEEP_PROGRAM = f"def deep(x):\n{DEEP}    return x - 1\n"
 
 
-def test_the_search_walks_below_ten_lines_cheapest_candidates_first(tmp_path: Path) -> None:
+def search_local_repo(tmp_path: Path, files: dict[str, str], lines: list[Suspicious],
+                      budget: SearchBudget) -> SearchOutcome:
+    """The search over `lines` of a real local pytest repository made of `files`."""
     repo = tmp_path / "repo"
     repo.mkdir()
-    (repo / "deep.py").write_text(DEEP_PROGRAM)
-    (repo / "test_deep.py").write_text("from deep import deep\n\ndef test_deep():\n    assert deep(1) == 2\n")
+    for name, text in files.items():
+        (repo / name).write_text(text)
     checked = check_out(f"local:{repo}", DatasetOptions(test_cmd="pytest -q"))
-    # Every line is equally suspicious, the faulty one last: the ranking has no more to say.
-    lines = [Suspicious("deep.py", n, "deep", 1.0) for n in range(2, 14)]
-    assert [r.weight for r in ranked_lines(lines)] == [1.0] * 12
     validator = FastPatchValidator(checked.workspace, checked.bug)
     try:
-        outcome = search(checked.workspace, lines, validator, SearchBudget(max_candidates=200, max_seconds=600))
+        return search(checked.workspace, lines, validator, budget)
     finally:
         validator.close()
         checked.close()
+
+
+def test_the_search_walks_below_ten_lines_cheapest_candidates_first(tmp_path: Path) -> None:
+    # Every line is equally suspicious, the faulty one last: the ranking has no more to say.
+    lines = [Suspicious("deep.py", n, "deep", 1.0) for n in range(2, 14)]
+    assert [r.weight for r in ranked_lines(lines)] == [1.0] * 12
+    outcome = search_local_repo(tmp_path, {"deep.py": DEEP_PROGRAM, "test_deep.py": (
+        "from deep import deep\n\ndef test_deep():\n    assert deep(1) == 2\n")}, lines,
+        SearchBudget(max_candidates=200, max_seconds=600))
     assert outcome.stopped == "plausible" and outcome.best is not None
     assert "return x + 1" in outcome.best.candidate.new_text
     stats = outcome.stats
@@ -143,6 +157,23 @@ def test_the_search_walks_below_ten_lines_cheapest_candidates_first(tmp_path: Pa
     # Best first across lines: the operator on the twelfth line comes before the costlier candidates
     # (variables, calls, copies, removals) of the eleven above it, which a line-by-line walk tries first.
     assert len(outcome.attempts) <= 3 and stats.untried > 200
+
+
+TWO_FAULTS = "def ok(a, b):\n    first = a < 0\n    second = b < 0\n    return first or second\n"
+TWO_FAULT_TESTS = ("from ok import ok\n\ndef test_one_positive():\n    assert ok(1, 1)\n\n"
+                   "def test_each_positive():\n    assert ok(1, -1) and ok(-1, 1) and not ok(-1, -1)\n")
+
+
+def test_two_partial_candidates_pair_up_when_no_single_edit_is_plausible(tmp_path: Path) -> None:
+    lines = [Suspicious("ok.py", 2, "ok", 1.0), Suspicious("ok.py", 3, "ok", 1.0)]
+    outcome = search_local_repo(tmp_path, {"ok.py": TWO_FAULTS, "test_ok.py": TWO_FAULT_TESTS}, lines,
+                                SearchBudget(max_candidates=24, max_seconds=600))
+    # Each fault fixed alone makes the first failing test pass: partial candidates, paired once a quarter of
+    # the budget is left.
+    assert outcome.stopped == "plausible" and outcome.best is not None, outcome.stats.summary()
+    best = outcome.best.candidate
+    assert "+" in best.template and outcome.stats.pairs_tried >= 1 and outcome.stats.partials >= 2
+    assert "a < 0" not in best.new_text and "b < 0" not in best.new_text
 
 
 def test_ranked_lines_weigh_the_score_and_the_lines_above() -> None:

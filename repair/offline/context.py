@@ -252,6 +252,18 @@ def is_variable_use(ctx: LineContext, node: Node) -> bool:
     return parent.type not in ("parameters", "default_parameter", "typed_parameter")
 
 
+def apply_edits(data: bytes, edits: tuple[Edit, ...]) -> bytes | None:
+    """`data` with the edits made, or None when two of them overlap."""
+    ordered = sorted(edits, key=lambda e: e.start)
+    for a, b in zip(ordered, ordered[1:], strict=False):
+        if a.end > b.start:
+            return None
+    out = data
+    for edit in reversed(ordered):
+        out = out[:edit.start] + edit.text.encode("utf-8") + out[edit.end:]
+    return out
+
+
 def replace_node(node: Node, text: str) -> tuple[Edit, ...]:
     return (Edit(node.start_byte, node.end_byte, text),)
 

@@ -59,6 +59,7 @@ from repair.offline.context import (
 )
 from repair.offline.donors import Donors, Ingredient
 from repair.offline.type_check import JType
+from repair.offline.type_facts import node_text
 
 MAX_DONORS = 4  # variables or expressions tried per place
 _ARITHMETIC = {"+", "-", "*", "/", "%", "//", "**"}
@@ -444,8 +445,8 @@ def _unwrap(ctx: LineContext, call: Node) -> Iterator[Proposal]:
         return
     if ctx.language == "java" and call.child_by_field_name("object") is not None:
         return
-    own = {ctx.src(n.child_by_field_name("name")) for n in walk(ctx.tree.root_node)
-           if n.type in ("method_declaration", "function_definition") and n.child_by_field_name("name") is not None}
+    own = {node_text(n.child_by_field_name("name")) for n in walk(ctx.tree.root_node)
+           if n.type in ("method_declaration", "function_definition")}
     arg = args.named_children[0]
     if ctx.src(name) not in own or arg.type in ("keyword_argument", "list_splat"):
         return

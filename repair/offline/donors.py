@@ -368,48 +368,49 @@ def _python_evidence(ctx: LineContext, node: Node, kinds: dict[str, str]) -> lis
                 found.append((name, "int"))
         elif name is not None:
             found.append((name, _python_value_kind(ctx, right, kinds)))
-        elif left.type in ("pattern_list", "tuple_pattern") and ident(right):
-            found.append((ctx.src(right), "seq"))  # `first, *rest = a`: a is a sequence
+        elif left.type in ("pattern_list", "tuple_pattern") and (named := ident(right)):
+            found.append((named, "seq"))  # `first, *rest = a`: a is a sequence
     elif kind_here in ("default_parameter", "typed_default_parameter"):
         name_node, value = node.child_by_field_name("name"), node.child_by_field_name("value")
-        if ident(name_node) and value is not None:
-            found.append((ctx.src(name_node), _python_value_kind(ctx, value, kinds)))
+        if (named := ident(name_node)) and value is not None:
+            found.append((named, _python_value_kind(ctx, value, kinds)))
     elif kind_here == "for_statement":
         left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
-        if ident(right):
-            found.append((ctx.src(right), "seq"))
+        if (named := ident(right)):
+            found.append((named, "seq"))
         callee = right.child_by_field_name("function") if right is not None and right.type == "call" else None
-        if callee is not None and ctx.src(callee) == "range" and ident(left):
-            found.append((ctx.src(left), "int"))
+        if callee is not None and ctx.src(callee) == "range" and (named := ident(left)):
+            found.append((named, "int"))
         if callee is not None and ctx.src(callee) == "enumerate" and left is not None and left.named_children:
             first = left.named_children[0]
-            if ident(first):
-                found.append((ctx.src(first), "int"))
+            if (named := ident(first)):
+                found.append((named, "int"))
     elif kind_here == "call":
         function, args = node.child_by_field_name("function"), node.child_by_field_name("arguments")
         if function is None or args is None:
             return found
         if function.type == "identifier":
-            named = [ctx.src(a) for a in args.named_children if a.type == "identifier"]
+            names = [ctx.src(a) for a in args.named_children if a.type == "identifier"]
             kind = {"len": "seq", "range": "int", "sorted": "seq", "enumerate": "seq"}.get(ctx.src(function))
-            found.extend((a, kind) for a in named if kind)
+            found.extend((a, kind) for a in names if kind)
         elif function.type == "attribute":
             obj, attr = function.child_by_field_name("object"), function.child_by_field_name("attribute")
-            if ident(obj) and attr is not None:
-                found.append((ctx.src(obj), _PYTHON_METHOD_KINDS.get(ctx.src(attr), "?")))
+            if (named := ident(obj)) and attr is not None:
+                found.append((named, _PYTHON_METHOD_KINDS.get(ctx.src(attr), "?")))
     elif kind_here in ("binary_operator", "comparison_operator"):
         operands = node.named_children
         op = _operator_text(ctx, node)
         arithmetic = op in ("-", "//", "%", "*", "+", "/", "<", "<=", ">", ">=")
         if arithmetic and len(operands) == 2:
             for a, b in ((operands[0], operands[1]), (operands[1], operands[0])):
-                if ident(a) and intlike(b) and kinds.get(ctx.src(a)) not in PYTHON_COLLECTIONS:
-                    found.append((ctx.src(a), "int"))
+                if (named := ident(a)) and intlike(b) and kinds.get(named) not in PYTHON_COLLECTIONS:
+                    found.append((named, "int"))
     elif kind_here == "subscript":
         value = node.child_by_field_name("value")
         for index in node.children_by_field_name("subscript"):
-            if ident(index) and ident(value) and kinds.get(ctx.src(value)) in ("list", "seq", "str"):
-                found.append((ctx.src(index), "int"))
+            value_name, index_name = ident(value), ident(index)
+            if index_name and value_name and kinds.get(value_name) in ("list", "seq", "str"):
+                found.append((index_name, "int"))
     return found
 
 

@@ -30,11 +30,13 @@ from typing import Protocol, runtime_checkable
 from repair.containers.workspace import Workspace
 from repair.errors import WorkspaceError
 from repair.fast_validation import syntax_key
+from repair.offline.pairs import is_partial, pair_candidates
+from repair.offline.reviewer import deletes_behaviour
 from repair.offline.stats import CandidateRecord, SearchStats
 from repair.offline.templates import Candidate, Generation, propose
 from repair.offline.type_check import JavaTypeChecker
 from repair.patch import Patch
-from repair.syntax import language_of
+from repair.syntax import language_of, parse
 from repair.validation import ValidationResult
 
 # Relative frequency of each template family among TBar's fixes (rounded; they need not sum to 1).
@@ -73,6 +75,8 @@ TEMPLATE_PRIOR: dict[str, float] = {
     "insert-assignment": 0.02,
     "square": 0.01,
 }
+PAIR_SHARE = 0.25  # of the budget, kept for pairs of partial candidates when no single edit is plausible
+LOOK_FURTHER = 40  # candidates tried after a plausible patch that deletes behaviour, for one that does not
 EDIT_SIZE_SCALE = 20.0  # characters; an edit this long halves a template's prior
 RANK_DECAY = 0.9  # a line's weight shrinks by this factor per line ranked strictly above it
 MAX_PRIOR = max(TEMPLATE_PRIOR.values())  # no candidate scores higher: bounds the lines not yet read
@@ -227,6 +231,52 @@ def ranked_lines(locations: Iterable[Location], is_test_path: Callable[[str], bo
     return out
 
 
+_HEADERS = ("while_statement", "for_statement", "enhanced_for_statement", "do_statement", "if_statement")
+
+
+def with_enclosing_headers(workspace: Workspace, ranking: list[RankedLine]) -> list[RankedLine]:
+    """The ranking with, after each line, the header lines of the (two innermost) loops and ifs around it that
+    the ranking lacks: a loop condition such as `while (true)` compiles to no instruction of its own line, so
+    coverage never ranks it, yet it is often what is wrong. A header weighs what the line after it does, or
+    `RANK_DECAY` times the line's weight when that is more (so weights never grow down the ranking)."""
+    present = {(line.file, line.line) for line in ranking}
+    trees: dict[str, list[tuple[int, int, int]]] = {}
+    out: list[RankedLine] = []
+    for index, line in enumerate(ranking):
+        out.append(line)
+        spans = trees.get(line.file)
+        if spans is None:
+            spans = trees[line.file] = _statement_spans(workspace, line.file)
+        enclosing = [(start, end, header) for start, end, header in spans if start < line.line <= end]
+        enclosing.sort(key=lambda span: -span[0])  # innermost first
+        following = ranking[index + 1].weight if index + 1 < len(ranking) else 0.0
+        for _, _, header in enclosing[:2]:
+            if (line.file, header) not in present:
+                present.add((line.file, header))
+                out.append(RankedLine(line.file, header, line.rank, max(following, line.weight * RANK_DECAY)))
+    return out
+
+
+def _statement_spans(workspace: Workspace, file: str) -> list[tuple[int, int, int]]:
+    """(first line, last line, header line) of every loop and if of a file (1-based; [] when unreadable)."""
+    language = language_of(file)
+    if language is None:
+        return []
+    try:
+        text = workspace.read_file(file)
+    except WorkspaceError:
+        return []
+    spans = []
+    stack = [parse(language, text).root_node]
+    while stack:
+        node = stack.pop()
+        if node.type in _HEADERS:
+            header = node.end_point[0] if node.type == "do_statement" else node.start_point[0]
+            spans.append((node.start_point[0] + 1, node.end_point[0] + 1, header + 1))
+        stack.extend(node.children)
+    return spans
+
+
 @dataclass(frozen=True)
 class SourceLine:
     """A `Location` of the search's own: a line it visits when fault localization named none."""
@@ -243,52 +293,154 @@ def search(workspace: Workspace, locations: Iterable[Location], validator: Candi
     """Validate template candidates best first across the ranking until a plausible patch (or all of them),
     the end of the ranking, or the budget.
 
+    Single edits come first. When they have used `1 - PAIR_SHARE` of the budget, or are exhausted, with no
+    plausible patch but with partial candidates (some failing tests pass), pairs of the best partials are
+    tried (`pairs`); then the single edits resume. A plausible patch that deletes behaviour (removes a
+    statement) does not end the search at once: up to `LOOK_FURTHER` more candidates are tried for one that
+    does not. `outcome.plausible` is ordered best first (`preference`).
+
     `skip` holds `syntax_key`s of programs already tried (by an earlier search); they are not tried again.
     """
     budget = budget or SearchBudget()
-    outcome = SearchOutcome()
-    stats = outcome.stats
-    start = time.monotonic()
-    seen_programs: set[str] = set(skip or ())
-    ranking = ranked_lines(locations, is_test_path, budget.max_lines)
+    walk = _Walk(workspace, validator, budget, outcome=SearchOutcome(), checker=checker, on_attempt=on_attempt,
+                 seen_programs=set(skip or ()))
+    outcome, stats = walk.outcome, walk.outcome.stats
+    ranking = with_enclosing_headers(workspace, ranked_lines(locations, is_test_path, budget.max_lines))
     stats.ranked_lines = len(ranking)
     # (-priority, rank, order within the line, candidate): ties go to the better-ranked line, then the
     # line's own order.
     frontier: list[tuple[float, int, int, Candidate]] = []
     read = 0
+    share = 1.0 - PAIR_SHARE
+    stop_after: int | None = None  # the attempt count at which a search that found a deleting patch stops
     while True:
         while read < len(ranking) and (not frontier or -frontier[0][0] < MAX_PRIOR * ranking[read].weight):
             _read_line(workspace, ranking[read], checker, outcome, frontier, validator)
             read += 1
-        if not frontier:
-            return outcome
-        stopped = _out_of_budget(outcome, budget, start)
+        stopped = "exhausted" if not frontier else walk.out_of_budget(share)
+        if stopped and share < 1.0 and not outcome.plausible:
+            share = 1.0  # the pairs' turn, then the single edits resume with the rest of the budget
+            if walk.try_pairs(all_plausible):
+                break
+            continue
         if stopped:
             outcome.stopped = stopped
             stats.untried += len(frontier)
-            return outcome
+            break
+        if stop_after is not None and len(outcome.attempts) >= stop_after:
+            outcome.stopped = "plausible"
+            stats.untried += len(frontier)
+            break
         _, rank_of_line, _, candidate = heapq.heappop(frontier)
+        attempt = walk.attempt(candidate, rank_of_line)
+        if attempt is None or not attempt.result.plausible:
+            continue
+        if all_plausible:
+            continue
+        if not deletes_behaviour(candidate):
+            outcome.stopped = "plausible"
+            stats.untried += len(frontier)
+            break
+        if stop_after is None:
+            stop_after = len(outcome.attempts) + LOOK_FURTHER
+    outcome.plausible.sort(key=lambda a: preference(a.candidate))
+    if outcome.plausible and not all_plausible:
+        outcome.stopped = "plausible"
+    if outcome.plausible:
+        stats.chosen = review_of(outcome.plausible[0].candidate)
+    return outcome
+
+
+def preference(candidate: Candidate) -> tuple[bool, float]:
+    """How a reviewer orders plausible patches (smaller first): one that keeps every statement before one
+    that deletes behaviour, then the most natural (the higher prior, which falls with the edit's size)."""
+    return deletes_behaviour(candidate), -score(candidate)
+
+
+def review_of(candidate: Candidate) -> dict[str, object]:
+    """What the report says of a plausible patch: where it is, what made it, and whether it is suspect."""
+    deleting = deletes_behaviour(candidate)
+    return {"file": candidate.file, "line": candidate.line, "template": candidate.template,
+            "description": candidate.description, "likely_overfitting": deleting,
+            "why": "it deletes behaviour (removes a statement): it may pass the tests by doing less"
+            if deleting else ""}
+
+
+@dataclass
+class _Walk:
+    """The state one search shares between its single edits and its pairs: what it validated and found."""
+
+    workspace: Workspace
+    validator: CandidateValidator
+    budget: SearchBudget
+    outcome: SearchOutcome
+    checker: JavaTypeChecker | None
+    on_attempt: Callable[[Attempt], None] | None
+    seen_programs: set[str]
+    start: float = field(default_factory=time.monotonic)
+    partials: list[tuple[Candidate, ValidationResult, float]] = field(default_factory=list)
+    paired: bool = False
+
+    def out_of_budget(self, share: float = 1.0) -> str:
+        """"candidates" or "seconds" once `share` of that budget is spent, else ""."""
+        if len(self.outcome.attempts) >= self.budget.max_candidates * share:
+            return "candidates"
+        if time.monotonic() - self.start >= self.budget.max_seconds * share:
+            return "seconds"
+        return ""
+
+    def attempt(self, candidate: Candidate, rank_of_line: int, priority: float | None = None) -> Attempt | None:
+        """Validate one candidate (None: the same program as one tried before) and record it."""
+        stats = self.outcome.stats
         t1 = time.monotonic()
         key = syntax_key({candidate.file: candidate.new_text})
         stats.generation_seconds += time.monotonic() - t1
-        if key in seen_programs:
+        if key in self.seen_programs:
             stats.duplicates += 1
-            outcome.records.append(_record(candidate, "duplicate", "the same program as a candidate tried before"))
-            continue
-        seen_programs.add(key)
+            self.outcome.records.append(_record(candidate, "duplicate", "the same program as a candidate tried before"))
+            return None
+        self.seen_programs.add(key)
         stats.deepest_rank = max(stats.deepest_rank, rank_of_line)
-        attempt = Attempt(candidate, _validate(validator, candidate, stats))
-        outcome.records.append(CandidateRecord.judged(candidate.file, candidate.line, candidate.template,
-                                                      candidate.description, attempt.result))
-        outcome.attempts.append(attempt)
-        if on_attempt is not None:
-            on_attempt(attempt)
+        attempt = Attempt(candidate, _validate(self.validator, candidate, stats))
+        record = CandidateRecord.judged(candidate.file, candidate.line, candidate.template, candidate.description,
+                                        attempt.result)
+        if attempt.result.plausible and deletes_behaviour(candidate):
+            record.reason = "likely overfitting: it deletes behaviour (removes a statement)"
+        self.outcome.records.append(record)
+        self.outcome.attempts.append(attempt)
+        if self.on_attempt is not None:
+            self.on_attempt(attempt)
         if attempt.result.plausible:
-            outcome.plausible.append(attempt)
-            if not all_plausible:
-                outcome.stopped = "plausible"
-                stats.untried += len(frontier)
-                return outcome
+            self.outcome.plausible.append(attempt)
+        elif is_partial(attempt.result) and "+" not in candidate.template:
+            self.partials.append((candidate, attempt.result, score(candidate) if priority is None else priority))
+        return attempt
+
+    def try_pairs(self, all_plausible: bool) -> bool:
+        """Validate pairs of the partial candidates while the budget lasts; True when one is plausible."""
+        if self.paired or len(self.partials) < 2:
+            return False
+        self.paired = True
+        stats = self.outcome.stats
+        t0 = time.monotonic()
+        pairs, dropped = pair_candidates(self.partials, self.checker)
+        stats.generation_seconds += time.monotonic() - t0
+        stats.partials = len(self.partials)
+        stats.generated += len(pairs) + len(dropped)
+        for candidate, reason in dropped:
+            stats.drop(reason)
+            self.outcome.records.append(_record(candidate, "dropped", reason))
+        for index, candidate in enumerate(pairs):
+            if self.out_of_budget():
+                stats.untried += len(pairs) - index
+                return False
+            stats.pairs_tried += 1
+            attempt = self.attempt(candidate, 0)
+            if attempt is not None and attempt.result.plausible and not all_plausible:
+                self.outcome.stopped = "plausible"
+                stats.untried += len(pairs) - index - 1
+                return True
+        return False
 
 
 def _read_line(workspace: Workspace, line: RankedLine, checker: JavaTypeChecker | None, outcome: SearchOutcome,
@@ -301,6 +453,7 @@ def _read_line(workspace: Workspace, line: RankedLine, checker: JavaTypeChecker 
     made = proposals_at(workspace, SourceLine(line.file, line.line), checker)
     stats.generation_seconds += time.monotonic() - t0
     stats.generated += len(made.candidates) + len(made.dropped)
+    stats.locate(line.file, line.line, line.rank, made.families, made.note)
     for dropped, reason in made.dropped:
         stats.drop(reason)
         outcome.records.append(_record(dropped, "dropped", reason))
@@ -327,14 +480,6 @@ def _validate(validator: CandidateValidator, candidate: Candidate, stats: Search
         stats.test_seconds += time.monotonic() - t2
     stats.record(result)
     return result
-
-
-def _out_of_budget(outcome: SearchOutcome, budget: SearchBudget, start: float) -> str:
-    if len(outcome.attempts) >= budget.max_candidates:
-        return "candidates"
-    if time.monotonic() - start >= budget.max_seconds:
-        return "seconds"
-    return ""
 
 
 def _record(candidate: Candidate, fate: str, reason: str) -> CandidateRecord:

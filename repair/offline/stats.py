@@ -10,6 +10,7 @@ from typing import Any
 
 from repair.validation import ValidationResult
 
+MAX_LOCATIONS = 40  # lines whose template counts result.json keeps
 _COMPILER_ERROR = re.compile(r"(?:^|\s)(?:[^\s:]+\.java:\d+: )?error: .*")
 
 
@@ -75,6 +76,11 @@ class SearchStats:
     How deep the search went: `ranked_lines` the suspicious lines it could walk, `lines_tried` the lines
     whose candidates it made, `deepest_rank` the rank (1-based) of the lowest-ranked line it validated a
     candidate of.
+
+    Why it went where it did: `locations` holds, per line read (the first `MAX_LOCATIONS`), how many
+    candidates each template family made and kept, and why the line got none (`note`); `partials` counts
+    the candidates that fixed some failing tests, `pairs_tried` the pairs of them it validated; `chosen`
+    is the review of the best plausible patch (`likely_overfitting` when it deletes behaviour).
     """
 
     generated: int = 0
@@ -92,6 +98,19 @@ class SearchStats:
     generation_seconds: float = 0.0
     compilation_seconds: float = 0.0
     test_seconds: float = 0.0
+    partials: int = 0
+    pairs_tried: int = 0
+    locations: list[dict[str, Any]] = field(default_factory=list)
+    chosen: dict[str, Any] | None = None
+
+    def locate(self, file: str, line: int, rank: int, families: Mapping[str, list[int]], note: str) -> None:
+        """Record what the templates made at one line: per family [made, kept], and why none (`note`)."""
+        if len(self.locations) >= MAX_LOCATIONS:
+            return
+        self.locations.append({"file": file, "line": line, "rank": rank,
+                               "families": {name: {"made": counts[0], "kept": counts[1]}
+                                            for name, counts in families.items()},
+                               "kept": sum(counts[1] for counts in families.values()), "note": note})
 
     def drop(self, reason: str) -> None:
         self.dropped[reason] = self.dropped.get(reason, 0) + 1
@@ -113,13 +132,17 @@ class SearchStats:
     def merge(self, other: SearchStats) -> None:
         """Add another search's counts and seconds to these."""
         for name in ("generated", "validated", "duplicates", "build_failed", "compiled", "tested", "plausible",
-                     "untried", "lines_tried"):
+                     "untried", "lines_tried", "partials", "pairs_tried"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for name in ("generation_seconds", "compilation_seconds", "test_seconds"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.ranked_lines = max(self.ranked_lines, other.ranked_lines)
         self.deepest_rank = max(self.deepest_rank, other.deepest_rank)
         self.dropped = dict(Counter(self.dropped) + Counter(other.dropped))
+        known = {(loc["file"], loc["line"]) for loc in self.locations}
+        self.locations += [loc for loc in other.locations if (loc["file"], loc["line"]) not in known][
+            :max(0, MAX_LOCATIONS - len(self.locations))]
+        self.chosen = other.chosen or self.chosen
 
     @property
     def dropped_total(self) -> int:
@@ -157,6 +180,8 @@ def fate_counts(search: Mapping[str, Any]) -> str:
              f"{search.get('tested', 0)} tested", f"{search.get('plausible', 0)} plausible"]
     if search.get("untried"):
         parts.append(f"{search['untried']} not tried (the search stopped)")
+    if search.get("pairs_tried"):
+        parts.append(f"{search['pairs_tried']} pairs of {search.get('partials', 0)} partial candidates tried")
     depth = search.get("depth") or {}
     if depth.get("ranked_lines"):
         parts.append(f"depth: line {depth.get('deepest_rank', 0)} of {depth['ranked_lines']} ranked")

@@ -29,7 +29,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from tree_sitter import Node
+from tree_sitter import Node, Tree
 
 from repair.offline.context import (
     NUMERIC_TYPES,
@@ -39,6 +39,7 @@ from repair.offline.context import (
     Edit,
     LineContext,
     Proposal,
+    apply_edits,
     default_value,
     guard_lines,
     insert_before,
@@ -241,13 +242,18 @@ def _receiver_methods(ctx: LineContext, call: Node, current: str, n_args: int) -
     methods = facts.all_methods(owner)
     now = [m for m in methods if m.name == current and m.accepts_arity(n_args)]
     returns = {m.returns for m in now}
+    query = current.startswith(_QUERIES)
     names = sorted({m.name for m in methods if m.name != current and m.accepts_arity(n_args)
                     and (m.static or not static_only) and (not returns or m.returns in returns)
-                    and m.name not in _OBJECT_PLUMBING},
+                    and m.name not in _OBJECT_PLUMBING and not (query and m.name.startswith(_MUTATORS))},
                    key=lambda n: (-difflib.SequenceMatcher(None, n, current).ratio(), n))
     return names
 
 
+# A call that asks (`contains`, `getX`, `isEmpty`) is not replaced by one that changes its receiver: a
+# reviewer would not take a side effect where a question was.
+_QUERIES = ("contains", "get", "is", "has", "equals", "size", "index", "lastIndex", "starts", "ends", "peek")
+_MUTATORS = ("add", "remove", "put", "set", "clear", "retain", "poll", "push", "pop", "offer", "replace")
 # Object's methods for threads and reflection: never the fix for a wrong call.
 _OBJECT_PLUMBING = {"getClass", "notify", "notifyAll", "wait", "hashCode", "finalize", "clone"}
 
@@ -410,17 +416,6 @@ TEMPLATES = (
 )
 
 
-def _apply(data: bytes, edits: tuple[Edit, ...]) -> bytes | None:
-    ordered = sorted(edits, key=lambda e: e.start)
-    for a, b in zip(ordered, ordered[1:], strict=False):
-        if a.end > b.start:
-            return None
-    out = data
-    for edit in reversed(ordered):
-        out = out[:edit.start] + edit.text.encode("utf-8") + out[edit.end:]
-    return out
-
-
 @dataclass
 class Generation:
     """What the templates made for one line: the candidates, each one dropped with its reason, how many
@@ -444,9 +439,9 @@ def propose(language: str, text: str, line: int, file: str = "",
     """Every candidate the templates make for `line` (1-based) of `text`, in template order, and the drops.
 
     Dropped: a candidate that repeats an earlier one or leaves the file as it is (`same-text`), that
-    does not parse (`syntax`), that a reviewer would refuse at sight (`refused:<why>`, see `reviewer`),
-    and, with a `checker` (Java), one that adds a compile error (`ill-typed:<reason>`, e.g.
-    `ill-typed:no-such-method`). `Generation.families` counts what each family made and kept, and
+    does not parse (`syntax`), with a `checker` (Java) one that adds a compile error (`ill-typed:<reason>`,
+    e.g. `ill-typed:no-such-method`), and one a reviewer would refuse at sight (`refused:<why>`, see
+    `reviewer`). `Generation.families` counts what each family made and kept, and
     `Generation.note` says why a line got no candidate at all.
     """
     out = Generation()
@@ -465,7 +460,7 @@ def propose(language: str, text: str, line: int, file: str = "",
                  *(p for donor_template in DONOR_TEMPLATES for p in donor_template(ctx, donors))]
     seen = {text}
     for name, description, edits in proposals:
-        new = _apply(ctx.data, edits)
+        new = apply_edits(ctx.data, edits)
         if new is None:
             continue
         new_text = new.decode("utf-8", "replace")
@@ -476,23 +471,28 @@ def propose(language: str, text: str, line: int, file: str = "",
             out.dropped.append((candidate, "same-text"))
             continue
         seen.add(new_text)
-        new_tree = parse(language, new_text)
-        if new_tree.root_node.has_error:
-            out.dropped.append((candidate, "syntax"))
-            continue
-        refused = refusal(language, text, new_text, ctx.tree, new_tree, name)
-        if refused is not None:
-            out.dropped.append((candidate, f"refused:{refused}"))
-            continue
-        error = ctx.checker.new_error(file, text, new_text, new_tree) if ctx.checker is not None else None
-        if error is not None:
-            out.dropped.append((candidate, f"ill-typed:{error.reason}"))
+        reason = drop_reason(language, candidate, ctx.tree, ctx.checker)
+        if reason is not None:
+            out.dropped.append((candidate, reason))
             continue
         out.count(name, made=False)
         out.candidates.append(candidate)
     if not out.candidates:
         out.note = _why_none(ctx, out)
     return out
+
+
+def drop_reason(language: str, candidate: Candidate, old_tree: Tree, checker: JavaTypeChecker | None) -> str | None:
+    """Why a candidate never reaches a compiler (`syntax`, `refused:<why>`, `ill-typed:<reason>`), or None."""
+    new_tree = parse(language, candidate.new_text)
+    if new_tree.root_node.has_error:
+        return "syntax"
+    error = checker.new_error(candidate.file, candidate.old_text, candidate.new_text, new_tree) \
+        if checker is not None and language == "java" else None
+    if error is not None:
+        return f"ill-typed:{error.reason}"
+    refused = refusal(language, candidate.old_text, candidate.new_text, old_tree, new_tree, candidate.template)
+    return f"refused:{refused}" if refused is not None else None
 
 
 def _why_none(ctx: LineContext, made: Generation) -> str:

@@ -44,12 +44,34 @@ def verdict_text(review: RunReview) -> str:
     parts = [f"**{review.status}**" + (f" ({review.reason})" if review.reason else "")]
     if review.patch:
         parts.append(match_text(review))
+    suspect = likely_overfitting(review)
+    if suspect:
+        parts.append(f"⚠ likely overfitting: {suspect}")
     over = review.overfitting
     if over and over.get("overfitting") is True:
         parts.append("⚠ plausible but OVERFITTING: " + str(over.get("note", "")))
     elif over:
         parts.append("held-out tests: " + str(over.get("note", "")))
     return "; ".join(parts)
+
+
+def likely_overfitting(review: RunReview) -> str:
+    """Why the offline search thinks the run's plausible patch is suspect ('' when it does not)."""
+    chosen = (review.search or {}).get("chosen") or {}
+    if review.status == "plausible" and review.patch and chosen.get("likely_overfitting"):
+        return str(chosen.get("why") or "it deletes behaviour")
+    return ""
+
+
+def location_rows(review: RunReview) -> list[list[str]]:
+    """[rank, location, candidates kept, families (made/kept), why none] per line the search read."""
+    rows = []
+    for loc in (review.search or {}).get("locations") or []:
+        families = ", ".join(f"{name} {c.get('kept', 0)}/{c.get('made', 0)}"
+                             for name, c in sorted(loc.get("families", {}).items(), key=lambda kv: -kv[1]["kept"]))
+        rows.append([str(loc.get("rank", "")), f"{loc.get('file')}:{loc.get('line')}", str(loc.get("kept", 0)),
+                     families or "-", str(loc.get("note", ""))])
+    return rows
 
 
 def _tests_after_lines(review: RunReview) -> list[str]:
@@ -124,6 +146,12 @@ def render_markdown(review: RunReview) -> str:
                     for row in candidate_rows(review)]
             if len(review.candidates) > CANDIDATES_SHOWN:
                 out.append(f"\n({len(review.candidates) - CANDIDATES_SHOWN} more in result.json)")
+    if location_rows(review):
+        out += ["", "## Where the templates looked", "",
+                "Per line read, best ranked first: the candidates kept for validation, and per template family "
+                "kept/made (the rest were dropped before compiling); why a line got none.", "",
+                "| rank | location | kept | families (kept/made) | why none |", "|---|---|---|---|---|"]
+        out += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in location_rows(review)]
     if review.notes:
         out += ["", "## Notes", ""] + [f"- {n}" for n in review.notes]
     return "\n".join(out) + "\n"
@@ -141,6 +169,8 @@ def render_html(review: RunReview) -> str:
         match_kind = "good" if review.ground_truth in MATCHING else "info" if review.ground_truth is None \
             else "warn"
         verdict.append(badge(match_label(review.ground_truth), match_kind))
+    if likely_overfitting(review):
+        verdict.append(badge("likely overfitting: " + likely_overfitting(review), "warn"))
     if over.get("overfitting") is True:
         verdict.append(badge("overfitting", "bad"))
     elif over.get("overfitting") is False:
@@ -189,6 +219,11 @@ def render_html(review: RunReview) -> str:
             body.append(table(["fate", "location", "candidate", "why"],
                               [[escape(cell) for cell in row] for row in candidate_rows(review)],
                               element_id="candidates"))
+    if location_rows(review):
+        body.append("<h2>Where the templates looked</h2>")
+        body.append(table(["rank", "location", "kept", "families (kept/made)", "why none"],
+                          [[escape(cell) for cell in row] for row in location_rows(review)], numeric=(0, 2),
+                          element_id="locations"))
     if review.notes:
         body.append("<h2>Notes</h2><ul>" + "".join(f"<li>{escape(n)}</li>" for n in review.notes) + "</ul>")
     return page(f"Patch review: {review.bug}", "\n".join(body))
