@@ -61,6 +61,11 @@ def test_search_respects_the_candidate_budget_and_all_plausible(demo_checkout) -
         validator.close()
     assert len(few.attempts) == 1 and few.stopped == "candidates"
     assert every.stopped == "exhausted" and len(every.plausible) >= 1
+    # Ranked as a reviewer would: every patch that keeps all statements before any that deletes one.
+    ranked = every.stats.ranked_plausible
+    assert len(ranked) == min(len(every.plausible), 20) and all(p["diff"].startswith("---") for p in ranked)
+    suspects = [p["likely_overfitting"] for p in ranked]
+    assert suspects == sorted(suspects) and every.stats.chosen == {k: v for k, v in ranked[0].items() if k != "diff"}
     assert every.stats.validated <= len(every.attempts) <= every.stats.generated
 
 

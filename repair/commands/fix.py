@@ -93,6 +93,17 @@ def print_outcome(outcome: FixOutcome) -> None:
         times = ", ".join(f"{k.removesuffix('_seconds')} {search[k]:.1f}s"
                           for k in ("generation_seconds", "compilation_seconds", "test_seconds") if k in search)
         console.print(f"offline search: {counts}; {times}", highlight=False)
+        ranked = search.get("ranked_plausible") or []
+        if len(ranked) > 1:
+            console.print(Text(f"plausible patches, best first ({len(ranked)}):"), highlight=False)
+            for i, patch in enumerate(ranked, start=1):
+                suspect = " [likely overfitting]" if patch.get("likely_overfitting") else ""
+                console.print(Text(f"  {i}. {patch['file']}:{patch['line']} {patch['template']}: "
+                                   f"{patch['description']}{suspect}"), highlight=False, soft_wrap=True)
+        chosen = search.get("chosen") or {}
+        if chosen.get("likely_overfitting") and summary["status"] == "plausible":
+            console.print(Text(f"warning: the patch is likely overfitting: {chosen.get('why')}", style="yellow"),
+                          highlight=False, soft_wrap=True)
     color = "green" if summary["status"] == "plausible" else "red"
     budget = summary.get("budget") or {}
     calls = f"{budget['model_calls']} model calls, " if "model_calls" in budget else ""

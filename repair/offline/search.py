@@ -76,6 +76,7 @@ TEMPLATE_PRIOR: dict[str, float] = {
     "square": 0.01,
 }
 PAIR_SHARE = 0.25  # of the budget, kept for pairs of partial candidates when no single edit is plausible
+MAX_RANKED = 20  # plausible patches result.json lists, best first (with --all-plausible)
 LOOK_FURTHER = 40  # candidates tried after a plausible patch that deletes behaviour, for one that does not
 EDIT_SIZE_SCALE = 20.0  # characters; an edit this long halves a template's prior
 RANK_DECAY = 0.9  # a line's weight shrinks by this factor per line ranked strictly above it
@@ -348,6 +349,8 @@ def search(workspace: Workspace, locations: Iterable[Location], validator: Candi
         outcome.stopped = "plausible"
     if outcome.plausible:
         stats.chosen = review_of(outcome.plausible[0].candidate)
+        stats.ranked_plausible = [{**review_of(a.candidate), "diff": a.candidate.diff()}
+                                  for a in outcome.plausible[:MAX_RANKED]]
     return outcome
 
 

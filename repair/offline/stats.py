@@ -80,7 +80,9 @@ class SearchStats:
     Why it went where it did: `locations` holds, per line read (the first `MAX_LOCATIONS`), how many
     candidates each template family made and kept, and why the line got none (`note`); `partials` counts
     the candidates that fixed some failing tests, `pairs_tried` the pairs of them it validated; `chosen`
-    is the review of the best plausible patch (`likely_overfitting` when it deletes behaviour).
+    is the review of the best plausible patch (`likely_overfitting` when it deletes behaviour), and
+    `ranked_plausible` every plausible patch found, best first, with its diff (more than one with
+    `--all-plausible`).
     """
 
     generated: int = 0
@@ -102,6 +104,7 @@ class SearchStats:
     pairs_tried: int = 0
     locations: list[dict[str, Any]] = field(default_factory=list)
     chosen: dict[str, Any] | None = None
+    ranked_plausible: list[dict[str, Any]] = field(default_factory=list)
 
     def locate(self, file: str, line: int, rank: int, families: Mapping[str, list[int]], note: str) -> None:
         """Record what the templates made at one line: per family [made, kept], and why none (`note`)."""
@@ -143,6 +146,7 @@ class SearchStats:
         self.locations += [loc for loc in other.locations if (loc["file"], loc["line"]) not in known][
             :max(0, MAX_LOCATIONS - len(self.locations))]
         self.chosen = other.chosen or self.chosen
+        self.ranked_plausible += other.ranked_plausible
 
     @property
     def dropped_total(self) -> int:

@@ -146,6 +146,13 @@ def render_markdown(review: RunReview) -> str:
                     for row in candidate_rows(review)]
             if len(review.candidates) > CANDIDATES_SHOWN:
                 out.append(f"\n({len(review.candidates) - CANDIDATES_SHOWN} more in result.json)")
+    ranked = (review.search or {}).get("ranked_plausible") or []
+    if len(ranked) > 1:
+        out += ["", "## Plausible patches, best first", ""]
+        for i, patch in enumerate(ranked, start=1):
+            suspect = " — ⚠ likely overfitting: " + str(patch.get("why")) if patch.get("likely_overfitting") else ""
+            out += [f"{i}. `{patch['file']}:{patch['line']}` {patch['template']}: {patch['description']}{suspect}",
+                    "", "```diff", str(patch.get("diff", "")).rstrip("\n"), "```", ""]
     if location_rows(review):
         out += ["", "## Where the templates looked", "",
                 "Per line read, best ranked first: the candidates kept for validation, and per template family "
@@ -219,6 +226,14 @@ def render_html(review: RunReview) -> str:
             body.append(table(["fate", "location", "candidate", "why"],
                               [[escape(cell) for cell in row] for row in candidate_rows(review)],
                               element_id="candidates"))
+    ranked = (review.search or {}).get("ranked_plausible") or []
+    if len(ranked) > 1:
+        body.append("<h2>Plausible patches, best first</h2><ol>" + "".join(
+            f"<li><code>{escape(str(p['file']))}:{p['line']}</code> {escape(str(p['template']))}: "
+            f"{escape(str(p['description']))}"
+            + (f" {badge('likely overfitting', 'warn')}" if p.get("likely_overfitting") else "")
+            + diff_html(str(p.get("diff", "")), f"plausible-{i}") + "</li>" for i, p in enumerate(ranked, start=1))
+            + "</ol>")
     if location_rows(review):
         body.append("<h2>Where the templates looked</h2>")
         body.append(table(["rank", "location", "kept", "families (kept/made)", "why none"],
