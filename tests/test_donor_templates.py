@@ -10,7 +10,7 @@ import pytest
 
 from repair.offline.context import Candidate
 from repair.offline.pairs import combine, pair_candidates
-from repair.offline.reviewer import deletes_behaviour, refusal
+from repair.offline.reviewer import refusal, suspicion
 from repair.offline.search import TEMPLATE_PRIOR, preference
 from repair.offline.templates import generate, propose
 from repair.syntax import parse
@@ -282,8 +282,18 @@ def test_the_reviewer_refuses_deleted_exits_and_a_deleting_patch_is_suspect() ->
                    "remove-statement") == "deletes-exit"
     removed = Candidate("f.py", 5, "remove-statement", "remove", old, old.replace("        print(x)\n", ""), 17)
     changed = Candidate("f.py", 3, "operator", "x -> not x", old, old.replace("if x:", "if not x:"), 4)
-    assert deletes_behaviour(removed) and not deletes_behaviour(changed)
+    assert suspicion(removed).startswith("it deletes behaviour") and not suspicion(changed)
     assert sorted([removed, changed], key=preference) == [changed, removed]
+
+
+def test_an_equality_base_case_of_a_recursion_is_suspect_and_the_next_boundary_is_made() -> None:
+    text = "def halves(xs):\n    if len(xs) == 0:\n        return xs\n    return halves(xs[:len(xs) // 2])\n"
+    made = {c.new_text: c for c in generate("python", text, 2, "h.py")}
+    equal_one = made[text.replace("== 0", "== 1")]
+    at_most_one = made[text.replace("== 0", "<= 1")]
+    assert at_most_one.template == "boundary" and text.replace("== 0", "<= 0") in made
+    assert "recursion's base case" in suspicion(equal_one) and not suspicion(at_most_one)
+    assert sorted([equal_one, at_most_one], key=preference)[0] is at_most_one
 
 
 def test_partial_candidates_pair_up_best_first() -> None:

@@ -10,9 +10,13 @@
 - `deletes-exit`: removing a `return`, `throw`, `raise`, `break` or `continue`;
 - `empties-block`: a removal that leaves a loop's or a branch's body empty.
 
-`deletes_behaviour(candidate)` says whether a patch removes a statement: such a patch can pass the tests by
-doing less, and the report marks it as likely overfitting (Qi et al., "An analysis of patch plausibility and
-correctness", ISSTA 2015: most plausible patches of GenProg, RSRepair and AE only delete functionality).
+`suspicion(candidate)` says why a plausible patch is likely overfitting ('' when nothing does), and the report
+marks it so:
+
+- it removes a statement: it may pass the tests by doing less (Qi et al., "An analysis of patch plausibility
+  and correctness", ISSTA 2015: most plausible patches of GenProg, RSRepair and AE only delete functionality);
+- it makes the base case of a recursion an equality on a size (`if (xs.size() == 1) return xs;`): an input
+  below that size never reaches it and recurses forever, which tests rarely show.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 from tree_sitter import Node, Tree
 
 from repair.offline.context import Candidate, walk
+from repair.syntax import parse
 
 _LITERAL_TYPES = {"decimal_integer_literal", "integer", "float", "decimal_floating_point_literal", "true", "false",
                   "null_literal", "none", "string", "string_literal", "character_literal", "hex_integer_literal"}
@@ -57,6 +62,45 @@ def refusal(language: str, old: str, new: str, old_tree: Tree, new_tree: Tree, t
 def deletes_behaviour(candidate: Candidate) -> bool:
     """Whether the patch removes a statement (and adds none): it may pass the tests by doing less."""
     return candidate.template == "remove-statement"
+
+
+def suspicion(candidate: Candidate) -> str:
+    """Why a plausible patch is likely overfitting, or ''."""
+    if deletes_behaviour(candidate):
+        return "it deletes behaviour (removes a statement): it may pass the tests by doing less"
+    if _equality_base_case(candidate):
+        return ("it makes a recursion's base case an equality on a size: a smaller input never reaches it and "
+                "recurses forever")
+    return ""
+
+
+_SIZE_CALLS = ("len(", ".size()", ".length")
+
+
+def _equality_base_case(candidate: Candidate) -> bool:
+    """The changed line is `if (<size> == k)` guarding a return, in a function that calls itself."""
+    old_lines, new_lines = candidate.old_text.splitlines(), candidate.new_text.splitlines()
+    if len(old_lines) != len(new_lines):
+        return False
+    changed = [i for i, (a, b) in enumerate(zip(old_lines, new_lines, strict=True)) if a != b]
+    if len(changed) != 1:
+        return False
+    line = new_lines[changed[0]].strip()
+    if not line.startswith("if") or "==" not in line or not any(size in line for size in _SIZE_CALLS):
+        return False
+    language = "python" if candidate.file.endswith(".py") else "java"
+    tree = parse(language, candidate.new_text)
+    row = changed[0]
+    function = None
+    for node in walk(tree.root_node):
+        if node.type in ("method_declaration", "function_definition") and node.start_point[0] < row <= \
+                node.end_point[0]:
+            function = node  # the innermost one wins: walk goes outside in
+    if function is None:
+        return False
+    name = _text(function.child_by_field_name("name"))
+    body = _text(function.child_by_field_name("body"))
+    return bool(name) and f"{name}(" in body
 
 
 def _common_prefix(a: bytes, b: bytes) -> int:

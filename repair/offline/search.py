@@ -31,7 +31,7 @@ from repair.containers.workspace import Workspace
 from repair.errors import WorkspaceError
 from repair.fast_validation import syntax_key
 from repair.offline.pairs import is_partial, pair_candidates
-from repair.offline.reviewer import deletes_behaviour
+from repair.offline.reviewer import suspicion
 from repair.offline.stats import CandidateRecord, SearchStats
 from repair.offline.templates import Candidate, Generation, propose
 from repair.offline.type_check import JavaTypeChecker
@@ -74,10 +74,11 @@ TEMPLATE_PRIOR: dict[str, float] = {
     "iterate-rest": 0.03,
     "insert-assignment": 0.02,
     "square": 0.01,
+    "boundary": 0.02,
 }
 PAIR_SHARE = 0.25  # of the budget, kept for pairs of partial candidates when no single edit is plausible
 MAX_RANKED = 20  # plausible patches result.json lists, best first (with --all-plausible)
-LOOK_FURTHER = 40  # candidates tried after a plausible patch that deletes behaviour, for one that does not
+LOOK_FURTHER = 40  # candidates of its line tried after a suspect plausible patch, for one that is not
 EDIT_SIZE_SCALE = 20.0  # characters; an edit this long halves a template's prior
 RANK_DECAY = 0.9  # a line's weight shrinks by this factor per line ranked strictly above it
 MAX_PRIOR = max(TEMPLATE_PRIOR.values())  # no candidate scores higher: bounds the lines not yet read
@@ -296,9 +297,9 @@ def search(workspace: Workspace, locations: Iterable[Location], validator: Candi
 
     Single edits come first. When they have used `1 - PAIR_SHARE` of the budget, or are exhausted, with no
     plausible patch but with partial candidates (some failing tests pass), pairs of the best partials are
-    tried (`pairs`); then the single edits resume. A plausible patch that deletes behaviour (removes a
-    statement) does not end the search at once: up to `LOOK_FURTHER` more candidates are tried for one that
-    does not. `outcome.plausible` is ordered best first (`preference`).
+    tried (`pairs`); then the single edits resume. A plausible patch that is suspect (`reviewer.suspicion`:
+    it deletes behaviour, ...) does not end the search at once: up to `LOOK_FURTHER` more candidates of its
+    line are tried for one that is not. `outcome.plausible` is ordered best first (`preference`).
 
     `skip` holds `syntax_key`s of programs already tried (by an earlier search); they are not tried again.
     """
@@ -313,7 +314,6 @@ def search(workspace: Workspace, locations: Iterable[Location], validator: Candi
     frontier: list[tuple[float, int, int, Candidate]] = []
     read = 0
     share = 1.0 - PAIR_SHARE
-    stop_after: int | None = None  # the attempt count at which a search that found a deleting patch stops
     while True:
         while read < len(ranking) and (not frontier or -frontier[0][0] < MAX_PRIOR * ranking[read].weight):
             _read_line(workspace, ranking[read], checker, outcome, frontier, validator)
@@ -328,22 +328,15 @@ def search(workspace: Workspace, locations: Iterable[Location], validator: Candi
             outcome.stopped = stopped
             stats.untried += len(frontier)
             break
-        if stop_after is not None and len(outcome.attempts) >= stop_after:
-            outcome.stopped = "plausible"
-            stats.untried += len(frontier)
-            break
         _, rank_of_line, _, candidate = heapq.heappop(frontier)
         attempt = walk.attempt(candidate, rank_of_line)
-        if attempt is None or not attempt.result.plausible:
+        if attempt is None or not attempt.result.plausible or all_plausible:
             continue
-        if all_plausible:
-            continue
-        if not deletes_behaviour(candidate):
-            outcome.stopped = "plausible"
-            stats.untried += len(frontier)
-            break
-        if stop_after is None:
-            stop_after = len(outcome.attempts) + LOOK_FURTHER
+        if suspicion(candidate):
+            walk.look_further(candidate, frontier)
+        outcome.stopped = "plausible"
+        stats.untried += len(frontier)
+        break
     outcome.plausible.sort(key=lambda a: preference(a.candidate))
     if outcome.plausible and not all_plausible:
         outcome.stopped = "plausible"
@@ -355,18 +348,17 @@ def search(workspace: Workspace, locations: Iterable[Location], validator: Candi
 
 
 def preference(candidate: Candidate) -> tuple[bool, float]:
-    """How a reviewer orders plausible patches (smaller first): one that keeps every statement before one
-    that deletes behaviour, then the most natural (the higher prior, which falls with the edit's size)."""
-    return deletes_behaviour(candidate), -score(candidate)
+    """How a reviewer orders plausible patches (smaller first): one that is not suspect (`reviewer.suspicion`:
+    it deletes behaviour, ...) before one that is, then the most natural (the higher prior, which falls with
+    the edit's size)."""
+    return bool(suspicion(candidate)), -score(candidate)
 
 
 def review_of(candidate: Candidate) -> dict[str, object]:
     """What the report says of a plausible patch: where it is, what made it, and whether it is suspect."""
-    deleting = deletes_behaviour(candidate)
+    why = suspicion(candidate)
     return {"file": candidate.file, "line": candidate.line, "template": candidate.template,
-            "description": candidate.description, "likely_overfitting": deleting,
-            "why": "it deletes behaviour (removes a statement): it may pass the tests by doing less"
-            if deleting else ""}
+            "description": candidate.description, "likely_overfitting": bool(why), "why": why}
 
 
 @dataclass
@@ -407,8 +399,8 @@ class _Walk:
         attempt = Attempt(candidate, _validate(self.validator, candidate, stats))
         record = CandidateRecord.judged(candidate.file, candidate.line, candidate.template, candidate.description,
                                         attempt.result)
-        if attempt.result.plausible and deletes_behaviour(candidate):
-            record.reason = "likely overfitting: it deletes behaviour (removes a statement)"
+        if attempt.result.plausible and suspicion(candidate):
+            record.reason = f"likely overfitting: {suspicion(candidate)}"
         self.outcome.records.append(record)
         self.outcome.attempts.append(attempt)
         if self.on_attempt is not None:
@@ -418,6 +410,22 @@ class _Walk:
         elif is_partial(attempt.result) and "+" not in candidate.template:
             self.partials.append((candidate, attempt.result, score(candidate) if priority is None else priority))
         return attempt
+
+    def look_further(self, suspect: Candidate, frontier: list[tuple[float, int, int, Candidate]]) -> None:
+        """After a plausible but suspect patch, the other candidates of its line (up to `LOOK_FURTHER`), best
+        first, until one is plausible and not suspect: the alternatives a reviewer would weigh it against."""
+        same = sorted(entry for entry in frontier if (entry[3].file, entry[3].line) == (suspect.file, suspect.line))
+        frontier[:] = [entry for entry in frontier if (entry[3].file, entry[3].line) != (suspect.file, suspect.line)]
+        heapq.heapify(frontier)
+        for index, (_, rank_of_line, _, candidate) in enumerate(same[:LOOK_FURTHER]):
+            if self.out_of_budget():
+                self.outcome.stats.untried += len(same) - index
+                return
+            attempt = self.attempt(candidate, rank_of_line)
+            if attempt is not None and attempt.result.plausible and not suspicion(candidate):
+                self.outcome.stats.untried += len(same) - index - 1
+                return
+        self.outcome.stats.untried += max(0, len(same) - LOOK_FURTHER)
 
     def try_pairs(self, all_plausible: bool) -> bool:
         """Validate pairs of the partial candidates while the budget lasts; True when one is plausible."""

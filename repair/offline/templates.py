@@ -11,7 +11,8 @@ families follow TBar (Liu et al., ISSTA 2019):
 
 - operators: arithmetic, relational, logical, bitwise, compound assignment;
 - conditions: negate, drop a clause, add a clause (`<` <-> `<=` is an operator mutation);
-- literals: +-1, 0/1, true/false;
+- literals: +-1, 0/1, true/false; a comparison with a literal moved to the next boundary (operator and
+  literal at once);
 - variables: swap arguments, replace with a same-typed variable in scope;
 - method invocations: another method of the receiver's type with the same arity (without type facts,
   of the enclosing class; or a known twin: min/max);
@@ -171,6 +172,42 @@ def mutate_literals(ctx: LineContext) -> Iterator[Proposal]:
             current = ctx.src(node)
             if current in flip:
                 yield "literal", f"{current} -> {flip[current]}", replace_node(node, flip[current])
+
+
+def mutate_boundaries(ctx: LineContext) -> Iterator[Proposal]:
+    """A comparison with an integer literal moved to the neighbouring boundary: operator and literal at once
+    (`n == 0` -> `n <= 1`, `i < k` -> `i <= k - 1` is the same program and is not made). Two of TBar's
+    mutations (operator, literal) on one comparison, which neither makes alone."""
+    relational = OPERATOR_FAMILIES[ctx.language][0]
+    for node in ctx.nodes_on_line():
+        if node.type not in ("binary_expression", "comparison_operator"):
+            continue
+        ops = [c for c in node.children if not c.is_named]
+        operands = node.named_children
+        if len(ops) != 1 or len(operands) != 2 or ctx.src(ops[0]) not in relational:
+            continue
+        literal = operands[1]
+        if literal.type not in ("decimal_integer_literal", "integer"):
+            continue
+        try:
+            value = int(ctx.src(literal))
+        except ValueError:
+            continue
+        current = ctx.src(ops[0])
+        for alt in ("<=", "<", ">=", ">"):
+            for shifted in (value + 1, value - 1):
+                if alt != current and shifted >= 0 and _boundary_differs(current, value, alt, shifted):
+                    yield "boundary", f"{current} {value} -> {alt} {shifted}", (
+                        Edit(ops[0].start_byte, ops[0].end_byte, alt),
+                        Edit(literal.start_byte, literal.end_byte, str(shifted)))
+
+
+def _boundary_differs(op: str, value: int, alt: str, shifted: int) -> bool:
+    """Whether `x alt shifted` is a different test of an integer x than `x op value` (not `< 3` vs `<= 2`)."""
+    def accepted(o: str, v: int) -> frozenset[int]:
+        return frozenset(x for x in range(min(value, shifted) - 3, max(value, shifted) + 4) if {
+            "<": x < v, "<=": x <= v, ">": x > v, ">=": x >= v, "==": x == v, "!=": x != v}[o])
+    return accepted(op, value) != accepted(alt, shifted)
 
 
 def replace_variables(ctx: LineContext) -> Iterator[Proposal]:
@@ -411,8 +448,9 @@ def fix_casts(ctx: LineContext) -> Iterator[Proposal]:
 
 
 TEMPLATES = (
-    mutate_operators, mutate_conditions, mutate_literals, replace_variables, swap_arguments, replace_methods,
-    mutate_returns, insert_checks, insert_base_case, copy_nearby_statement, remove_or_move_statement, fix_casts,
+    mutate_operators, mutate_conditions, mutate_literals, mutate_boundaries, replace_variables, swap_arguments,
+    replace_methods, mutate_returns, insert_checks, insert_base_case, copy_nearby_statement, remove_or_move_statement,
+    fix_casts,
 )
 
 
