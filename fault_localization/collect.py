@@ -1,4 +1,5 @@
-"""Collect a bug's coverage matrix once per source state, cached in the workspace's scratch dir.
+"""Collect a bug's coverage matrix (and find its mutation report) once per source state, cached in the
+workspace's scratch dir.
 
 Where the run's warm worker can measure coverage (`WarmTestRunner.run_covered`: JaCoCo inside the
 JVM, coverage.py inside the forked pytest) it does, and when the baseline run already measured it,
@@ -10,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Sequence
 
 from repair.containers.workspace import SCRATCH_DIR, Workspace
 from repair.datasets.bug import Bug
@@ -17,6 +19,7 @@ from repair.errors import FaultLocalizationError
 from repair.fault_localization.java_coverage import collect_java
 from repair.fault_localization.java_layout import coverage_layout
 from repair.fault_localization.matrix import CoverageMatrix, Line, TestCoverage
+from repair.fault_localization.mutation import MutationBudget, MutationReport
 from repair.fault_localization.python_coverage import collect_python
 from repair.fault_localization.sources import SourceIndex
 from repair.fault_localization.stack_trace import parse_frames
@@ -109,6 +112,22 @@ def _plain_matrix(bug: Bug, workspace: Workspace, runner: TestRunner, sources: S
             "per-test coverage is collected for pytest and Java runs (javac + JUnit 4, Defects4J, Maven, Gradle), "
             f"not for {setup_name(bug)}")
     return matrix
+
+
+def mutation_cache_path(bug: Bug, sources: SourceIndex, budget: MutationBudget, lines: Sequence[Line]) -> str:
+    """The mutation report's cache file: keyed like the matrix's, and by the budget and the lines mutated."""
+    key = hashlib.sha256(f"{sources.content_hash}|{bug.test_setup!r}|{budget!r}|{list(lines)!r}".encode())
+    return f"{CACHE_DIR}/mutation-v{CACHE_VERSION}-{key.hexdigest()[:24]}.json"
+
+
+def load_mutation_report(workspace: Workspace, path: str) -> MutationReport | None:
+    """The cached mutation report at `path`, or None (none yet, or one a crashed run left half written)."""
+    if not workspace.exists(path):
+        return None
+    try:
+        return MutationReport.from_dict(json.loads(workspace.read_file(path)))
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def setup_name(bug: Bug) -> str:

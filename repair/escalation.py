@@ -278,7 +278,8 @@ class Escalation:
         if self.ctx.baseline is None:  # the validator needs the full run anyway; the failures come from it too
             self.ctx.baseline = self.ctx.validator.baseline()
         try:
-            g.suspicious = FaultLocalizer(formula=options.fl_formula, perfect=options.perfect_fl).localize(
+            g.suspicious = FaultLocalizer(formula=options.fl_formula, perfect=options.perfect_fl,
+                                          mutants=self.ctx.mutants).localize(
                 self.ctx.bug, self.ctx.workspace, self.ctx.runner, self.ctx.baseline)
         except RepairError as exc:  # FL is a hint; without it the program files are the candidates
             g.fl_note = f"fault localization failed: {exc}"

@@ -22,12 +22,14 @@ from repair.datasets.registry import DatasetOptions
 from repair.errors import RepairError
 from repair.escalation import Escalation, EscalationConfig, EscalationResult, LevelBudget
 from repair.fast_validation import FastPatchValidator
+from repair.fault_localization import rank_methods
 from repair.fault_localization.sources import SourceIndex
 from repair.fixagent.recorded import ReplayedCaches
 from repair.model_spec import default_spec, make_model
 from repair.models import FsmOnlyModel, Model, ScriptedModel, SearchingModel, load_prices
 from repair.models.base import ReachableModel
 from repair.models.budget import Budget, RunBudget, check_limits
+from repair.offline.mutants import TemplateMutants
 from repair.patch import content_key
 from repair.patch_rules import PatchRules
 from repair.provenance import made_here, sign_run
@@ -38,6 +40,7 @@ from repair.user_config import web_allowed
 from repair.validation import PatchValidator
 
 MAX_CANDIDATE_RECORDS = 2000  # one by one in result.json; the search counts cover every candidate
+FL_LINES, FL_METHODS = 10, 5  # fault localization's top lines and methods in result.json
 
 
 @dataclass
@@ -142,7 +145,7 @@ def make_context(checked: CheckedOutBug, options: ToolOptions | None = None) -> 
                                    relocate=True)
     baseline = validator.baseline()
     return ToolContext(checked.bug, checked.workspace, validator, checked.runner, baseline=baseline,
-                       options=options or ToolOptions())
+                       options=options or ToolOptions(), mutants=TemplateMutants())
 
 
 def run_fix(options: FixOptions, model: Model | None = None, observer: AgentObserver | None = None,
@@ -242,6 +245,10 @@ def _summary(checked: CheckedOutBug, ctx: ToolContext, model: Model, result: Age
         "options": asdict(options),
         "budget": ctx.budget.to_dict(),
     }
+    if ctx.memory.suspects:  # the ranking the run worked from: lines and, side by side, methods
+        summary["fault_localization"] = {
+            "lines": [s.to_dict() for s in ctx.memory.suspects[:FL_LINES]],
+            "methods": [m.to_dict() for m in rank_methods(ctx.memory.suspects)[:FL_METHODS]]}
     if escalation is not None:
         summary.update(escalation.summary_fields())
     if isinstance(model, SearchingModel):

@@ -27,7 +27,8 @@ DEMO_BUGS = [bug.id for bug in DemoDataset().list_bugs()]
 
 @pytest.fixture(scope="module")
 def localized() -> Iterator[dict[str, tuple[CheckedOutBug, FaultLocalizer, list[Suspicious]]]]:
-    """Each demo bug checked out once and localized once (Ochiai + stack traces), shared by the tests."""
+    """Each demo bug checked out once and localized once (the combination, without mutants: spectra, stack
+    traces and statement kinds), shared by the tests."""
     found: dict[str, tuple[CheckedOutBug, FaultLocalizer, list[Suspicious]]] = {}
     for bug_id in DEMO_BUGS:
         checked = check_out(bug_id, discover_failing=False)
@@ -125,8 +126,11 @@ def test_other_formulas_and_signals_switch(localized: dict) -> None:
                                                                             checked.runner)
         assert ranked and set(ranked[0].signals) == {formula}
         assert rank_of_fault(checked.bug, ranked) is not None
-    stack_only = FaultLocalizer(use_coverage=False).localize(checked.bug, checked.workspace, checked.runner)
+    stack_only = FaultLocalizer(formula="ochiai", use_coverage=False).localize(checked.bug, checked.workspace,
+                                                                               checked.runner)
     assert all(set(s.signals) == {"stack"} for s in stack_only)
+    combined = FaultLocalizer(use_coverage=False).localize(checked.bug, checked.workspace, checked.runner)
+    assert all(s.signals["stack"] > 0 and "ochiai" not in s.signals for s in combined)
 
 
 def test_perfect_fl_uses_ground_truth_and_says_so(localized: dict) -> None:
@@ -156,7 +160,7 @@ def test_hand_computed_ochiai_on_a_tiny_real_repo(tmp_path: Path) -> None:
         "def test_zero():\n    assert sign(0) == 0\n")      # covers 2, 4, 6: passes
     with LocalWorkspace.create(source=src) as ws:
         bug = Bug("local:tiny", "local", "python", TestSetup("pytest", test_files=("test_prog.py",)))
-        localizer = FaultLocalizer(use_stack=False)
+        localizer = FaultLocalizer(formula="ochiai", use_stack=False)
         ranked = localizer.localize(bug, ws, make_test_runner(ws, bug.test_setup))
     # ochiai = ef / sqrt((ef + nf) * (ef + ep)) with one failing test:
     # line 5: 1/sqrt(1*1) = 1; line 4: 1/sqrt(1*2) = .7071; line 2: 1/sqrt(1*3) = .5774; lines 3, 6: ef = 0.
@@ -176,10 +180,26 @@ def test_cli_localize_json() -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["perfect_fl"] is False and len(data["suspicious"]) == 2
-    assert {"file", "line", "method", "score", "signals"} <= set(data["suspicious"][0])
+    assert {"file", "line", "method", "score", "kind", "signals"} <= set(data["suspicious"][0])
+    # The combination by default, mutants included; methods beside the lines; what each part cost.
+    assert data["formula"] == "combined" and data["mutants"] and data["seconds"]["mutation"] > 0
+    assert data["methods"][0]["method"] == "is_sorted" and data["methods"][0]["line_rank"] == 1
+    assert any(note.startswith("mutation analysis:") for note in data["notes"])
 
 
 def test_cli_localize_table_and_perfect_flag() -> None:
     result = CliRunner().invoke(_cli(), ["localize", "demo:digit_sum", "--perfect-fl"])
     assert result.exit_code == 0, result.output
     assert "PERFECT FL" in result.output and "digit_sum.py:8" in result.output
+    assert "suspicious methods" in result.output
+
+
+def test_cli_localize_single_formula_without_mutants() -> None:
+    result = CliRunner().invoke(_cli(), ["localize", "demo:is_sorted", "--json", "--formula", "muse",
+                                         "--mutants", "0"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["formula"] == "muse" and data["mutants"] == [] and data["suspicious"]
+    assert "mutation analysis skipped: no mutation operators were given" in data["notes"]
+    bad = CliRunner().invoke(_cli(), ["localize", "demo:is_sorted", "--formula", "nope"])
+    assert isinstance(bad.exception, FaultLocalizationError) and "unknown formula 'nope'" in str(bad.exception)

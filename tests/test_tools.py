@@ -98,6 +98,10 @@ def test_run_tests_reports_failures(py: ToolContext) -> None:
 def test_fault_localization_perfect_and_default(py: ToolContext) -> None:
     default = run(py, "run_fault_localization")
     assert default.ok and "is_sorted" in default.text
+    # The combination (mutants included: make_context hands the templates in), lines and methods side by side.
+    assert "spectra, mutants, stack traces and statement kinds combined" in default.text
+    assert "suspicious methods, by their best line:\n1. python_programs/is_sorted.py: is_sorted" in default.text
+    assert default.data["methods"][0]["method"] == "is_sorted" and "kind" in default.data["suspects"][0]
     py.options = ToolOptions(perfect_fl=True)
     try:
         perfect = run(py, "run_fault_localization")

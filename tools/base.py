@@ -7,7 +7,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from repair.containers.workspace import Workspace
 from repair.datasets.bug import Bug
-from repair.fault_localization import Suspicious
+from repair.fault_localization import COMBINED, MutantSource, Suspicious
 from repair.fsm import StateMachine
 from repair.models.base import Model
 from repair.models.budget import RunBudget
@@ -79,7 +79,7 @@ class ToolOptions:
     """Knobs of the tools that come from the command line."""
 
     perfect_fl: bool = False
-    fl_formula: str = "ochiai"
+    fl_formula: str = COMBINED
     max_output_chars: int = MAX_OUTPUT_CHARS
     test_timeout: float = 300.0
 
@@ -100,6 +100,9 @@ class ToolContext:
     # The run's one budget: every model call of every level and tool is asked of it and paid from it.
     budget: RunBudget = field(default_factory=RunBudget)
     cycle: int = 0  # the agent's current cycle, for what the tools remember of it
+    # Mutation operators for mutation-based FL (the offline engine's templates, which sit above the tools;
+    # the run hands them in). Without them run_fault_localization ranks on spectra, traces and kinds.
+    mutants: MutantSource | None = None
 
     @property
     def deadline(self) -> float | None:

@@ -125,6 +125,9 @@ def render_markdown(review: RunReview) -> str:
         out += ["| # | location | method | score |", "|---|---|---|---|"]
         out += [f"| {i} | `{s['file']}:{s['line']}` | {s['method']} | {s['score']:.3f} |"
                 for i, s in enumerate(review.fault_localization, start=1)]
+        out += ["", "Methods, by their best line:", "", "| # | method | best line |", "|---|---|---|"]
+        out += [f"| {i} | `{m['file']}`: {m['method'] or '(outside any method)'} | {m['line']} (#{m['line_rank']}) |"
+                for i, m in enumerate(review.fault_localization_methods, start=1)]
     else:
         out.append("(no ranking)")
     out += ["", "## Timeline", "", "| cycle | state | tool | ok | detail |", "|---|---|---|---|---|"]
@@ -204,6 +207,12 @@ def render_html(review: RunReview) -> str:
                           [(s["file"], s["line"]) in touched for s in fl]))
     if touched and fl:
         body.append('<p class="muted">Orange bars: lines the fix changes.</p>')
+    if review.fault_localization_methods:
+        body.append("<h3>Methods, by their best line</h3>" + table(
+            ["#", "method", "best line"],
+            [[str(i), f"<code>{escape(m['file'])}</code>: {escape(m['method'] or '(outside any method)')}",
+              f"{m['line']} (#{m['line_rank']})"] for i, m in enumerate(review.fault_localization_methods, start=1)],
+            numeric=[0], element_id="fl-methods"))
     body.append("<h2>Agent timeline</h2>")
     rows = []
     for t in review.timeline:

@@ -14,6 +14,8 @@ from typing import Any
 from repair.checkout import make_workspace
 from repair.datasets.registry import DatasetOptions, resolve_bug
 from repair.errors import RepairError
+from repair.fault_localization import FaultLocalizer, Suspicious, rank_methods
+from repair.offline.mutants import TemplateMutants
 from repair.overfitting import load_overfitting
 from repair.reports.patch_match import ground_truth_match
 from repair.trajectory import Step, read_trajectory
@@ -54,6 +56,7 @@ class RunReview:
     ground_truth: str | None = None  # exact | ast | differs | None (no ground truth known)
     ground_truth_patch: str = ""
     fault_localization: list[dict[str, Any]] = field(default_factory=list)
+    fault_localization_methods: list[dict[str, Any]] = field(default_factory=list)  # of the lines above
     timeline: list[TimelineEntry] = field(default_factory=list)
     hypotheses: list[str] = field(default_factory=list)
     fixes_tried: list[dict[str, Any]] = field(default_factory=list)
@@ -138,6 +141,7 @@ def _review(run_dir: Path, result: dict[str, Any], steps: list[Step], localize: 
             review.tools[step.tool] = review.tools.get(step.tool, 0) + 1
     review.fault_localization = _fl_from_steps(steps) or _cached_fl(run_dir)
     _add_bug_facts(review, run_dir, result.get("options") or {}, localize)
+    review.fault_localization_methods = methods_of(review.fault_localization)
     (run_dir / REVIEW_FILE).write_text(json.dumps(review.to_dict(), indent=2))
     return review
 
@@ -182,6 +186,13 @@ def _fl_from_steps(steps: list[Step]) -> list[dict[str, Any]]:
     return []
 
 
+def methods_of(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The methods of a line ranking, each as suspicious as its best line (fault_localization.methods)."""
+    suspects = [Suspicious(s["file"], s["line"], None if s["method"] == "?" else s["method"], s["score"])
+                for s in lines]
+    return [m.to_dict() for m in rank_methods(suspects)]
+
+
 def _suspect(s: dict[str, Any]) -> dict[str, Any]:
     return {"file": s.get("file", "?"), "line": int(s.get("line", 0)), "method": s.get("method") or "?",
             "score": float(s.get("score", 0.0))}
@@ -220,9 +231,8 @@ def _add_bug_facts(review: RunReview, run_dir: Path, options: dict[str, Any], lo
         if bug.fix_patch and review.patch:
             review.ground_truth = ground_truth_match(review.patch, bug.fix_patch, read)
         if need_fl:
-            from repair.fault_localization import FaultLocalizer
-
-            suspects = [s.to_dict() for s in FaultLocalizer().localize(bug, workspace)[:FL_TOP]]
+            localizer = FaultLocalizer(mutants=TemplateMutants())
+            suspects = [s.to_dict() for s in localizer.localize(bug, workspace)[:FL_TOP]]
             (run_dir / FL_FILE).write_text(json.dumps(suspects, indent=1))
             review.fault_localization = [_suspect(s) for s in suspects]
     except RepairError as exc:
