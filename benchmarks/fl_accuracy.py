@@ -128,10 +128,21 @@ def defects4j_lines(bug: Bug) -> set[tuple[str, int]]:
 
 
 def cpu_seconds() -> float:
-    """CPU seconds used so far by this process and its finished children (JVMs, pytest workers): on a loaded
-    machine, a fairer estimate of an idle machine's wall time than the wall time itself."""
+    """CPU seconds used so far by this process, its finished children and (with psutil) its live ones (the
+    warm JVM or pytest worker): on a loaded machine, a fairer estimate of an idle machine's wall time."""
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    total = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    try:
+        import psutil
+    except ImportError:
+        return total
+    for child in psutil.Process().children(recursive=True):
+        try:
+            times = child.cpu_times()
+            total += times.user + times.system
+        except psutil.Error:
+            continue
+    return total
 
 
 # -- one bug -------------------------------------------------------------------------------------------

@@ -23,7 +23,8 @@ from repair.fault_localization.statement_kind import StatementKinds
 from repair.runners import TestReport, TestRunner, make_test_runner
 from repair.syntax import language_of
 
-ExecutorFactory = Callable[[Workspace, Bug], MutantExecutor | None]
+# (workspace, bug, the run's test runner) -> where mutants run; None when nowhere cheap enough.
+ExecutorFactory = Callable[[Workspace, Bug, TestRunner | None], MutantExecutor | None]
 
 
 def statement_kinds(lines: Iterable[Line], workspace: Workspace) -> dict[Line, str]:
@@ -122,13 +123,13 @@ class FaultLocalizer:
             self.notes.append(f"stack traces: {len(evidence.stack)} project lines")
         evidence.kinds = statement_kinds(evidence.lines, workspace)
         if needs_mutation(self.formula):
-            self._mutate(bug, workspace)
+            self._mutate(bug, workspace, runner)
         suspects = self._suspicious(rank(evidence, self.formula, self.weights), sources)
         if not suspects and self.matrix is not None:
             suspects = self._executed_by_failing(sources)
         return suspects
 
-    def _mutate(self, bug: Bug, workspace: Workspace) -> None:
+    def _mutate(self, bug: Bug, workspace: Workspace, runner: TestRunner | None) -> None:
         """Mutation analysis of the lines the spectrum ranks first (Ochiai, with stack traces and statement
         kinds breaking its ties), from the cache when the sources have not changed; notes say why it did
         not run."""
@@ -148,7 +149,7 @@ class FaultLocalizer:
         if report is not None:
             self.notes.append("mutation analysis: from the cache (the sources have not changed)")
         else:
-            executor = self.executor(workspace, bug)
+            executor = self.executor(workspace, bug, runner)
             if executor is None:
                 self.notes.append("mutation analysis skipped: no warm test worker for this test setup "
                                   "(a build per mutant would cost more than it tells)")

@@ -66,6 +66,11 @@ class MutantExecutor(Protocol):
         the bug's own limit). A report with `build_ok=False` means the files do not compile."""
         ...
 
+    def precompile(self, variants: Sequence[Mapping[str, str]]) -> None:
+        """Compile many variants ahead (in one compiler run where the language allows), so that their runs
+        only run tests; a no-op where nothing compiles."""
+        ...
+
     def close(self) -> None:
         """Stop whatever worker the executor keeps."""
         ...
@@ -75,14 +80,14 @@ class MutantExecutor(Protocol):
 class MutationBudget:
     """How much mutation analysis may cost: lines mutated, mutants in all and per line, and seconds."""
 
-    lines: int = 16
-    mutants: int = 30
+    lines: int = 20
+    mutants: int = 40
     per_line: int = 3
     seconds: float = 20.0
     passing_tests: int = 20  # passing tests run per mutant, at most (those that execute the line)
-    min_test_timeout: float = 0.5  # per-test limit for a mutant: this many times the slowest test of the
+    min_test_timeout: float = 0.25  # per-test limit for a mutant: this many times the slowest test of the
     timeout_factor: float = 5.0  # unmutated run, within [min_test_timeout, max_test_timeout] seconds
-    max_test_timeout: float = 3.0  # (a mutant that makes a test loop is killed by it: no need to wait long)
+    max_test_timeout: float = 1.0  # (a mutant that makes a test loop is killed by it: no need to wait long)
 
 
 @dataclass(frozen=True)
@@ -216,6 +221,8 @@ class MutationAnalysis:
             made = order_mutants(self.source.mutants(file, read(file), number))[: budget.per_line * STILLBORN_SLACK]
             if made:
                 queues[(file, number)] = made
+        # Every mutant that may run compiles in one go where the worker can (javac: one task for all).
+        self.executor.precompile([{m.file: m.text} for queue in queues.values() for m in queue])
         tests_of = self._tests_per_line(matrix, list(queues), failing)
         everything = sorted({*failing, *(t for tests in tests_of.values() for t in tests)})
         if not queues or not failing:
