@@ -4,8 +4,9 @@ Each bug runs `repair fix` with the offline engine in a child process of its own
 it started) at `--per-bug-seconds`; the agent itself is told to stop a little earlier, so that it still
 writes its result. One JSON line per bug goes to `--out` as soon as the bug ends, so an interrupted run
 resumes where it stopped (`--fresh` starts over, `--retry-errors` reruns the bugs that errored or hit the
-limit). At the end, per language: plausible, correct, and the median and 90th percentile of the seconds
-per bug, with the Python bugs `--watch` names shown one by one.
+limit). At the end, per language and for all bugs: plausible, correct, and the median and 90th percentile
+of the seconds per bug, with the Python bugs `--watch` names shown one by one, and the load average the
+bugs ran under (each row keeps the machine's 1-minute load as the bug ended).
 
 Correct means the same program as QuixBugs' corrected one after normalisation (comments, layout and
 docstrings aside: `repair.reports.patch_match`). A plausible patch that differs is listed for judging, with
@@ -156,6 +157,7 @@ def run_all(root: str, bugs: list[str], out: Path, args: argparse.Namespace) -> 
             for bug_id in todo:
                 progress.update(task, description=f"{bug_id:<40}")
                 row = run_child(bug_id, root, runs_dir, args)
+                row["load"] = round(os.getloadavg()[0], 1)  # the machine's 1-minute load average as the bug ended
                 with out.open("a") as handle:  # one line per bug, as soon as it ends: resumable
                     handle.write(json.dumps(row) + "\n")
                 progress.console.print(f"{bug_id:<45} {row['status']:<13} {row['seconds']:>7.1f}s  "
@@ -198,8 +200,10 @@ def verdict(row: dict[str, Any], judged: dict[tuple[str, str], dict[str, Any]]) 
 def summarise(rows: list[dict[str, Any]], judged: dict[tuple[str, str], dict[str, Any]], watch: list[str]) -> str:
     lines = ["| language | bugs | plausible | correct | to judge | errors/timeouts | median s | p90 s |",
              "|---|---|---|---|---|---|---|---|"]
-    for language in LANGUAGES:
-        mine = [r for r in rows if r.get("language") == language]
+    groups = [(language, [r for r in rows if r.get("language") == language]) for language in LANGUAGES]
+    if all(mine for _, mine in groups):
+        groups.append(("all", rows))
+    for language, mine in groups:
         if not mine:
             continue
         verdicts = [verdict(r, judged) for r in mine]
@@ -215,6 +219,10 @@ def summarise(rows: list[dict[str, Any]], judged: dict[tuple[str, str], dict[str
             names = sorted(r["bug"].split(":")[1] for r in mine if verdict(r, judged) in wanted)
             if names:
                 lines.append(f"- {language} {label} ({len(names)}): {', '.join(names)}")
+    loads = sorted(float(r["load"]) for r in rows if "load" in r)
+    if loads:  # seconds on a shared machine mean little without the load they were measured under
+        lines.append(f"\nload average (1 min) as the bugs ended: median {statistics.median(loads):.1f}, "
+                     f"min {loads[0]:.1f}, max {loads[-1]:.1f} ({os.cpu_count()} CPUs)")
     for name in watch:
         for row in rows:
             if row["bug"].split(":")[1] == name and row["language"] == "python":

@@ -8,8 +8,9 @@ templates' candidates of the buggy line, padded with those of the lines around i
 - fast: `FastPatchValidator` on the run's warm worker (its start and first compilation timed too):
   candidates as texts, only the changed file compiled (a line's candidates in one javac task),
   a fresh class loader or a fork of the warm pytest session per candidate, failing tests first, stop at
-  the first failure.
-The two alternate candidate by candidate. Prints the seconds, the ratio, how many verdicts (plausible or
+  the first failure; two candidates at once where a second worker pays (Python's), as a long search does
+  (--one-worker: never).
+The two alternate candidate by candidate (pair by pair). Prints the seconds, the ratio, how many verdicts (plausible or
 not) agree, and the load average.
 
     python benchmarks/validation_speed.py [--candidates 50] [--java quixbugs-java:BUCKETSORT]
@@ -55,7 +56,7 @@ def naive_verdict(runner: TestRunner, checked: CheckedOutBug, candidate: Candida
                for t in [*failing, *baseline.passing])
 
 
-def measure(bug_id: str, count: int, options: DatasetOptions) -> tuple[float, float, int, int, str]:
+def measure(bug_id: str, count: int, options: DatasetOptions, pairs: bool) -> tuple[float, float, int, int, str]:
     """(naive seconds, fast seconds, verdicts that agree, candidates, notes) for up to `count` candidates."""
     checked = check_out(bug_id, options)
     try:
@@ -68,13 +69,17 @@ def measure(bug_id: str, count: int, options: DatasetOptions) -> tuple[float, fl
         runner = warm_runner(checked.workspace, checked.bug)
         fast = FastPatchValidator(checked.workspace, checked.bug, runner=runner, baseline=baseline)
         fast.precompile([{c.file: c.new_text} for c in cands])
+        fast.parallel = pairs
         fast_s, naive_s = time.monotonic() - start, 0.0
-        fast_verdicts, naive_verdicts = [], []
-        for cand in cands:
+        fast_verdicts: list[bool] = []
+        naive_verdicts: list[bool] = []
+        step = 2 if pairs else 1  # the search validates two at once where a second worker pays (Python)
+        for at in range(0, len(cands), step):
+            chunk = cands[at:at + step]
             start = time.monotonic()
-            fast_verdicts.append(fast.validate(cand.diff()).plausible)
+            fast_verdicts.extend(r.plausible for r in fast.validate_many([c.diff() for c in chunk]))
             middle = time.monotonic()
-            naive_verdicts.append(naive_verdict(plain, checked, cand, baseline))
+            naive_verdicts.extend(naive_verdict(plain, checked, c, baseline) for c in chunk)
             fast_s, naive_s = fast_s + middle - start, naive_s + time.monotonic() - middle
         fallbacks = list(fast.fallbacks)
         if runner is not None:
@@ -83,7 +88,7 @@ def measure(bug_id: str, count: int, options: DatasetOptions) -> tuple[float, fl
         for cand, a, b in zip(cands, fast_verdicts, naive_verdicts, strict=True):
             if a != b:
                 print(f"  verdicts differ at {cand.file}:{cand.line} ({cand.description}): fast {a}, naive {b}")
-        notes = f"{sum(naive_verdicts)} plausible"
+        notes = f"{sum(naive_verdicts)} plausible; {'two workers' if fast._twin is not None else 'one worker'}"
         if fallbacks:
             notes += f"; {len(fallbacks)} runs fell back to the plain path: {fallbacks[0][:160]}"
         return naive_s, fast_s, agree, len(cands), notes
@@ -100,12 +105,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--candidates", type=int, default=50)
     parser.add_argument("--java", default="quixbugs-java:BUCKETSORT")
     parser.add_argument("--python", default="quixbugs-python:bucketsort")
+    parser.add_argument("--one-worker", action="store_true", help="never a second worker (two at once)")
     parser.add_argument("--quixbugs", default=None, help="a QuixBugs checkout or tarball (else REPAIR_QUIXBUGS_ROOT)")
     args = parser.parse_args(argv)
     options = DatasetOptions(args.quixbugs)
     print(f"load average before: {load_average()} ({os.cpu_count()} CPUs)")
     for bug_id in (args.java, args.python):
-        naive_s, fast_s, agree, n, notes = measure(bug_id, args.candidates, options)
+        naive_s, fast_s, agree, n, notes = measure(bug_id, args.candidates, options, not args.one_worker)
         print(f"{bug_id}: {n} candidates  naive {naive_s:.2f}s ({naive_s / max(n, 1):.3f}s each)  "
               f"fast {fast_s:.2f}s ({fast_s / max(n, 1):.3f}s each)  ratio {naive_s / max(fast_s, 1e-9):.1f}x  "
               f"verdicts agree {agree}/{n}  ({notes})", flush=True)

@@ -23,9 +23,12 @@ from __future__ import annotations
 import contextlib
 import difflib
 import hashlib
+import os
 import posixpath
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from tree_sitter import Node
 
@@ -39,7 +42,7 @@ from repair.runners.base import WarmTestRunner
 from repair.runners.fast_java import FastJavaRunner, ProjectJavaRunner
 from repair.runners.fast_python import FastPythonRunner
 from repair.runners.java_classpath import ProjectClasspath, defects4j_classpath, gradle_classpath, maven_classpath
-from repair.runners.worker_process import WorkerError, written
+from repair.runners.worker_process import WorkerError, disk_lock, written
 from repair.syntax import language_of, parse
 from repair.validation import PatchValidator, ValidationResult, changed_files
 from repair.verdict_scope import TestSet, Unit, VerdictScope
@@ -131,6 +134,10 @@ class FastPatchValidator(PatchValidator):
                          baseline=baseline, fail_fast=fail_fast, relocate=relocate, scope=scope)
         self.fast = isinstance(self.runner, WarmTestRunner)
         self.owns_runner = runner is None  # a runner handed in belongs to the run, which closes it
+        self.parallel = True  # validate_many may use a second worker
+        self._twin: WarmTestRunner | None = None
+        self._ahead: dict[str, ValidationResult] = {}  # verdicts judged before their turn (`validate_many`)
+        self._counting = threading.Lock()
         self.line_tests: dict[tuple[str, int], list[str]] = {}  # (file, line) -> the tests that run it
         self.syntax_cache: dict[str, ValidationResult] = {}
         self.compile_seconds = 0.0  # totals over every validation, for reports
@@ -191,6 +198,47 @@ class FastPatchValidator(PatchValidator):
 
     def validate(self, patch: Patch | str, full: bool = True) -> ValidationResult:
         """Validate `patch` (a unified diff, search/replace blocks or a parsed `Patch`)."""
+        return self._validate(patch, full, self.runner)
+
+    def validate_many(self, patches: Sequence[Patch | str], full: bool = True) -> list[ValidationResult]:
+        """Validate several patches, two at a time (the second on the runner's twin: a second worker process)
+        where the machine has a second core and the memory for it; in order, one by one, otherwise."""
+        twin = self._twin_runner() if len(patches) > 1 else None
+        if twin is None:
+            return [self.validate(patch, full) for patch in patches]
+        if full:
+            self.baseline()  # once, before the two threads need it
+        threads = self._threads()
+        results: list[ValidationResult] = []
+        for pair in range(0, len(patches), 2):
+            first = threads.submit(self._validate, patches[pair], full, self.runner)
+            second = (threads.submit(self._validate, patches[pair + 1], full, twin, True)
+                      if pair + 1 < len(patches) else None)
+            results.append(first.result())
+            if second is not None:
+                results.append(second.result())
+        return results
+
+    def can_pair(self) -> bool:
+        """Whether `validate_many` runs two patches at once now (a second worker pays here, and there is room)."""
+        return self._twin_runner() is not None
+
+    def _threads(self) -> ThreadPoolExecutor:
+        runner = self.runner
+        assert isinstance(runner, FastJavaRunner | FastPythonRunner)
+        return runner.threads()
+
+    def _twin_runner(self) -> WarmTestRunner | None:
+        runner = self.runner
+        if isinstance(runner, ProjectJavaRunner) or not isinstance(runner, FastJavaRunner | FastPythonRunner):
+            return None  # a built project's runner keeps one worker
+        if self._twin is None and self.parallel and self.fast and runner.twin_pays and room_for_a_second_worker():
+            self._twin = runner.twin()
+        return self._twin
+
+    def _validate(self, patch: Patch | str, full: bool, runner: TestRunner, ahead: bool = False) -> ValidationResult:
+        """The verdict on `patch`, on `runner`; `ahead`: judged before its turn (the second of a pair), so that its
+        turn takes this verdict as new, not as a duplicate's."""
         start = time.monotonic()
         parsed = self.checked_patch(patch)
         if isinstance(parsed, ValidationResult):
@@ -199,7 +247,8 @@ class FastPatchValidator(PatchValidator):
         if full:
             self.baseline()  # calibrates a project runner, which may turn the warm path off
         if not self.fast or any(f.create or f.delete for f in parsed.files):
-            return self._timed(lambda: super(FastPatchValidator, self).validate(parsed, full))
+            with disk_lock(self.workspace):  # the plain path writes the patch into the checkout
+                return self._timed(lambda: super(FastPatchValidator, self).validate(parsed, full), runner)
 
         def read(path: str) -> str | None:
             return self.workspace.read_file(path) if self.workspace.exists(path) else None
@@ -210,31 +259,35 @@ class FastPatchValidator(PatchValidator):
             return ValidationResult("apply-failed", message=str(exc), seconds=time.monotonic() - start)
         suffix = ":full" if full else ":failing"
         key = syntax_key(applied.files) + suffix
+        early = self._ahead.pop(key, None)
+        if early is not None:
+            return early
         hit = self.syntax_cache.get(key) or self.cache.get(content_key(applied.files) + suffix)
         if hit is not None:
             return ValidationResult(**{**hit.__dict__, "cached": True, "notes": applied.notes})
         if full:  # the wider tests' baselines, on the unpatched code
-            units = self.scope.prepare(changed_files(parsed))
+            with disk_lock(self.workspace):
+                units = self.scope.prepare(changed_files(parsed))
         originals = {path: self.workspace.read_file(path) for path in applied.files}
-        runner = self.runner
         if isinstance(runner, WarmTestRunner) and not isinstance(runner, ProjectJavaRunner):
             files = applied.files
+            warm = runner
 
             def run(tests: Sequence[str] | None, fail_fast: bool) -> TestReport:
-                return runner.run_patched(files, tests, fail_fast)
+                return warm.run_patched(files, tests, fail_fast)
 
             def wider(units: Sequence[Unit]) -> tuple[list[str], dict[str, str], list[TestSet]]:
                 with written(self.workspace, files):  # other programs' tests run from the files on disk
                     return self.scope.judge(units)
 
             result = self._timed(lambda: self._run_tests(full, units, run, lambda b: self._rest(b, originals, files),
-                                                         wider))
+                                                         wider), runner)
         else:
-            with self._focused(list(applied.files)):
+            with disk_lock(self.workspace), self._focused(list(applied.files)):
                 try:
                     for path, content in applied.files.items():
                         self.workspace.write_file(path, content)
-                    result = self._timed(lambda: self._run_tests(full, units))
+                    result = self._timed(lambda: self._run_tests(full, units), runner)
                 finally:
                     for path, content in originals.items():
                         self.workspace.write_file(path, content)
@@ -243,6 +296,8 @@ class FastPatchValidator(PatchValidator):
         result.seconds = time.monotonic() - start
         self.syntax_cache[key] = result
         self.cache[content_key(applied.files) + suffix] = result
+        if ahead:
+            self._ahead[key] = result
         return result
 
     def precompile(self, variants: Sequence[Mapping[str, str]]) -> None:
@@ -266,36 +321,55 @@ class FastPatchValidator(PatchValidator):
         a changed line first; None (the whole suite) when the suite is too big to name test by test."""
         if len(baseline.results) > MAX_NAMED_TESTS:
             return None
-        failing = set(self.bug.failing_tests)
-        rest = [t for t in baseline.results if t not in failing]
+        failing = set(self.bug.failing_tests)  # stage 1 ran them; those that passed before run again (regressions)
+        rest = [t for t, r in baseline.results.items() if t not in failing or not r.status.failed]
         covering: set[str] = set()
         for path, text in patched.items():
             for line in changed_lines(originals.get(path, ""), text):
                 covering.update(self.line_tests.get((path, line), ()))
         return [t for t in rest if t in covering] + [t for t in rest if t not in covering]
 
-    def _timed(self, action: Callable[[], ValidationResult]) -> ValidationResult:
-        runner = self.runner
+    def _timed(self, action: Callable[[], ValidationResult], runner: TestRunner) -> ValidationResult:
         if not (self.fast and isinstance(runner, WarmTestRunner)):  # the plain path: its wall time is test time
             start = time.monotonic()
             result = action()
-            self.test_seconds += time.monotonic() - start
+            with self._counting:
+                self.test_seconds += time.monotonic() - start
             return result
         before = (runner.compile_seconds, runner.test_seconds)
         result = action()
-        self.compile_seconds += runner.compile_seconds - before[0]
-        self.test_seconds += runner.test_seconds - before[1]
+        with self._counting:
+            self.compile_seconds += runner.compile_seconds - before[0]
+            self.test_seconds += runner.test_seconds - before[1]
         return result
 
     @property
     def fallbacks(self) -> list[str]:
         """Why the workers handed runs to the plain path (empty when they never did)."""
-        return list(self.runner.fallbacks) if isinstance(self.runner, WarmTestRunner) else []
+        runners = [r for r in (self.runner, self._twin) if isinstance(r, WarmTestRunner)]
+        return [why for r in runners for why in r.fallbacks]
 
     def close(self) -> None:
-        """Stop the warm workers this validator started (not a runner it was handed)."""
+        """Stop the warm workers this validator started (not a runner it was handed: its run closes it, and
+        the twin with it)."""
         if self.owns_runner and isinstance(self.runner, WarmTestRunner):
             self.runner.close()
+
+
+SECOND_WORKER_MEMORY = 2 << 30  # bytes of available memory below which a run keeps to one worker
+
+
+def room_for_a_second_worker() -> bool:
+    """A second core, and memory to spare for a second JVM or pytest process."""
+    if (os.cpu_count() or 1) < 2:
+        return False
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            fields = dict(line.split(":", 1) for line in fh if ":" in line)
+        available = int(fields["MemAvailable"].split()[0]) * 1024
+    except (OSError, KeyError, ValueError):
+        return False
+    return available >= SECOND_WORKER_MEMORY
 
 
 def changed_lines(old: str, new: str) -> list[int]:

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from repair.containers.local import LocalWorkspace
+from repair.datasets.bug import Bug
+from repair.fast_validation import FastPatchValidator, room_for_a_second_worker
 from repair.runners.base import TestSetup
 from repair.runners.fast_java import FastJavaRunner, coverage_entries
 from repair.runners.fast_python import FastPythonRunner
@@ -189,3 +191,29 @@ def test_python_coverage_comes_from_the_warm_worker(python_repo: LocalWorkspace)
         assert runner.warm_runs == 1
     finally:
         runner.close()
+
+
+def test_two_candidates_at_once_on_two_workers_give_the_one_by_one_verdicts(python_repo: LocalWorkspace) -> None:
+    bug = Bug(id="local:counter", dataset="local", language="python", test_setup=PY_SETUP,
+              failing_tests=["tests/test_counter.py::test_first_call_is_first"])
+    runner = FastPythonRunner(python_repo, PY_SETUP)
+    validator = FastPatchValidator(python_repo, bug, runner=runner)
+    try:
+        patches = [f"prog/counter.py\n<<<<<<< SEARCH\n    CALLS += 1\n=======\n    CALLS += {n}\n>>>>>>> REPLACE\n"
+                   for n in (2, 1, 3, 1)]
+        verdicts = [r.status for r in validator.validate_many(patches[:2])]
+        assert verdicts == ["not-plausible", "plausible"]
+        # The second of a pair was judged ahead of its turn: its turn takes that verdict as new, once.
+        turn = validator.validate(patches[1])
+        assert turn.plausible and not turn.cached
+        assert validator.validate(patches[1]).cached
+        verdicts = [r.status for r in validator.validate_many(patches[2:])]
+        assert verdicts == ["not-plausible", "plausible"]
+        twin = validator._twin
+        if room_for_a_second_worker():  # the second candidate of each pair ran on a worker of its own
+            assert isinstance(twin, FastPythonRunner) and twin.warm_runs >= 1 and twin._worker is not None
+            assert twin._worker.alive
+        assert python_repo.read_file("prog/counter.py") == COUNTER_PY
+    finally:
+        runner.close()
+    assert twin is None or twin._worker is None or not twin._worker.alive  # closing the run's runner stops both

@@ -80,6 +80,7 @@ PAIR_SHARE = 0.25  # of the budget, kept for pairs of partial candidates when no
 MAX_RANKED = 20  # plausible patches result.json lists, best first (with --all-plausible)
 LOOK_FURTHER = 40  # candidates of its line tried after a suspect plausible patch, for one that is not
 EDIT_SIZE_SCALE = 20.0  # characters; an edit this long halves a template's prior
+PAIRS_AFTER = 8  # candidates validated one by one before the next in line is judged alongside (a second worker)
 RANK_DECAY = 0.9  # a line's weight shrinks by this factor per line ranked strictly above it
 MAX_PRIOR = max(TEMPLATE_PRIOR.values())  # no candidate scores higher: bounds the lines not yet read
 
@@ -111,6 +112,17 @@ class PrecompilingValidator(CandidateValidator, Protocol):
     """A validator that can compile many candidates ahead, together (`FastPatchValidator`)."""
 
     def precompile(self, variants: Sequence[Mapping[str, str]]) -> None: ...
+
+
+@runtime_checkable
+class PairValidator(CandidateValidator, Protocol):
+    """A validator that can judge two candidates at once, on two workers (`FastPatchValidator`)."""
+
+    def can_pair(self) -> bool:
+        """Whether `validate_many` runs two at once now (a second worker is there, or can be started)."""
+        ...
+
+    def validate_many(self, patches: Sequence[Patch | str], full: bool = True) -> list[ValidationResult]: ...
 
 
 @runtime_checkable
@@ -311,7 +323,7 @@ def search(workspace: Workspace, locations: Iterable[Location], validator: Candi
     stats.ranked_lines = len(ranking)
     # (-priority, rank, order within the line, candidate): ties go to the better-ranked line, then the
     # line's own order.
-    frontier: list[tuple[float, int, int, Candidate]] = []
+    frontier = walk.frontier
     read = 0
     share = 1.0 - PAIR_SHARE
     while True:
@@ -375,6 +387,7 @@ class _Walk:
     start: float = field(default_factory=time.monotonic)
     partials: list[tuple[Candidate, ValidationResult, float]] = field(default_factory=list)
     paired: bool = False
+    frontier: list[tuple[float, int, int, Candidate]] = field(default_factory=list)
 
     def out_of_budget(self, share: float = 1.0) -> str:
         """"candidates" or "seconds" once `share` of that budget is spent, else ""."""
@@ -396,7 +409,10 @@ class _Walk:
             return None
         self.seen_programs.add(key)
         stats.deepest_rank = max(stats.deepest_rank, rank_of_line)
-        attempt = Attempt(candidate, _validate(self.validator, candidate, stats))
+        # A long search judges the next in line alongside, on a second worker where the validator has one; its
+        # verdict waits in the validator's cache for its turn, so the search's course is the one-by-one one.
+        ahead = self.frontier[0][3] if self.frontier and len(self.outcome.attempts) >= PAIRS_AFTER else None
+        attempt = Attempt(candidate, _validate(self.validator, candidate, stats, ahead))
         record = CandidateRecord.judged(candidate.file, candidate.line, candidate.template, candidate.description,
                                         attempt.result)
         if attempt.result.plausible and suspicion(candidate):
@@ -478,11 +494,16 @@ def _read_line(workspace: Workspace, line: RankedLine, checker: JavaTypeChecker 
             stats.compilation_seconds += after[0] - before[0]
 
 
-def _validate(validator: CandidateValidator, candidate: Candidate, stats: SearchStats) -> ValidationResult:
-    """The validator's verdict on one candidate, its seconds split into compilation and tests."""
+def _validate(validator: CandidateValidator, candidate: Candidate, stats: SearchStats,
+              ahead: Candidate | None = None) -> ValidationResult:
+    """The validator's verdict on one candidate, its seconds split into compilation and tests; with `ahead`, that
+    candidate is judged at the same time where the validator can (its verdict is taken on its own turn)."""
     before = _split(validator)
     t2 = time.monotonic()
-    result = validator.validate(candidate.diff())
+    if ahead is not None and isinstance(validator, PairValidator) and validator.can_pair():
+        result = validator.validate_many([candidate.diff(), ahead.diff()])[0]
+    else:
+        result = validator.validate(candidate.diff())
     after = _split(validator)
     if after is not None and before is not None:
         stats.compilation_seconds += after[0] - before[0]

@@ -73,6 +73,7 @@ class WarmTestRunner(TestRunner, Protocol):
     compile_seconds: float  # totals over every run, for the per-bug time split
     test_seconds: float
     fallbacks: list[str]  # why each plain run happened
+    twin_pays: bool  # whether a second worker (`twin`) speeds a long search up
 
     def run_patched(self, files: Mapping[str, str], tests: Sequence[str] | None = None,
                     fail_fast: bool = False) -> TestReport:
@@ -92,6 +93,11 @@ class WarmTestRunner(TestRunner, Protocol):
 
     def with_timeout(self, per_test_timeout: float) -> WarmTestRunner:
         """The same runner, sharing the same worker, with another per-test time limit."""
+        ...
+
+    def twin(self) -> WarmTestRunner:
+        """The same runner on a second worker of its own, so that two candidates can run at once; `close`
+        stops both."""
         ...
 
     def close(self) -> None:

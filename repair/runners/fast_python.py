@@ -14,6 +14,7 @@ import copy
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -43,6 +44,8 @@ MAX_WORKER_FAILURES = 3  # then this run stops asking the worker (a module that 
 class FastPythonRunner:
     """A `TestRunner` for pytest setups that runs each request in a fork of a warm pytest session."""
 
+    twin_pays = True  # a second warm session costs one collection, and Python has nothing to compile
+
     def __init__(self, workspace: Workspace, setup: TestSetup, python: str | None = None,
                  fallback: PytestRunner | None = None) -> None:
         self.workspace = workspace
@@ -50,6 +53,7 @@ class FastPythonRunner:
         self.python = python or sys.executable
         self.fallback = fallback or PytestRunner(workspace, setup, python=self.python)
         self._slot = WorkerSlot()
+        self.results_file = RESULTS_FILE  # where the worker's children write each test's result
         self.fast_runs = 0
         self.warm_runs = 0  # runs the warm session took (the others ran pytest.main in the fork)
         self.fallbacks: list[str] = []
@@ -74,6 +78,23 @@ class FastPythonRunner:
         view.fallbacks = list(self.fallbacks)
         view.compile_seconds = view.test_seconds = 0.0
         return view
+
+    def twin(self) -> FastPythonRunner:
+        """This runner on a second warm worker of its own (started on first use; stopped with this one), so
+        that a second candidate can run at the same time."""
+        if self._slot.twin is None:
+            self._slot.twin = WorkerSlot()
+        other = copy.copy(self)
+        other._slot = self._slot.twin
+        other.results_file = RESULTS_FILE.replace(".jsonl", "-twin.jsonl")
+        other.fast_runs = other.warm_runs = 0
+        other.fallbacks = []
+        other.compile_seconds = other.test_seconds = 0.0
+        return other
+
+    def threads(self) -> ThreadPoolExecutor:
+        """The threads that run this runner and its twin side by side (they live as long as the worker)."""
+        return self._slot.threads()
 
     def build(self) -> CommandResult | None:
         return None
@@ -161,7 +182,8 @@ class FastPythonRunner:
                   coverage: str | None) -> TestReport | None:
         ws = self.workspace
         self._write_plugins(coverage=coverage is not None)
-        Path(ws.path, RESULTS_FILE).unlink(missing_ok=True)  # usable means a local checkout
+        results = self.results_file
+        Path(ws.path, results).unlink(missing_ok=True)  # usable means a local checkout
         targets = list(tests) if tests else list(self.setup.test_files)
         args = ["-q", "-p", PLUGIN_NAME, "-p", "no:cacheprovider", "--timeout-method=signal", *self.setup.extra_args]
         budget = min(self.setup.total_timeout, START_SLACK + self.setup.per_test_timeout * max(len(targets), 1) * 10)
@@ -169,7 +191,7 @@ class FastPythonRunner:
         worker.request({
             "cwd": ws.path, "args": args, "collect": list(self.setup.test_files), "targets": list(tests or []),
             "timeout": budget, "per_test_timeout": self.setup.per_test_timeout, "fail_fast": fail_fast,
-            "env": {"REPAIR_PYTEST_REPORT": f"{ws.path}/{RESULTS_FILE}", "PYTHONDONTWRITEBYTECODE": "1"},
+            "env": {"REPAIR_PYTEST_REPORT": f"{ws.path}/{results}", "PYTHONDONTWRITEBYTECODE": "1"},
             "sys_path": [f"{ws.path}/{PLUGIN_DIR}"],
             "patched": {f"{ws.path}/{path}": text for path, text in (patched or {}).items()},
             "coverage": {"data_file": coverage, "omit": [f"{ws.path}/{SCRATCH_DIR}/*"]} if coverage else None,
@@ -179,7 +201,7 @@ class FastPythonRunner:
             return None
         rc, timed_out = int(reply.get("rc", -1)), bool(reply.get("timed_out"))
         report = TestReport(timed_out=timed_out)
-        text = ws.read_file(RESULTS_FILE) if ws.exists(RESULTS_FILE) else ""
+        text = ws.read_file(results) if ws.exists(results) else ""
         report.add_jsonl(text)
         report.settle_unfinished(timed_out, rc)
         if not report.results and rc not in (0, 5):
@@ -195,9 +217,8 @@ class FastPythonRunner:
         return report
 
     def close(self) -> None:
-        """Stop the worker (a later run starts a new one)."""
-        if self._slot.worker is not None:
-            self._slot.worker.close()
+        """Stop the worker and its twin (a later run starts a new one)."""
+        self._slot.close()
 
 
 def read_coverage(data_file: Path, report: TestReport) -> dict[str, dict[str, list[int]]]:

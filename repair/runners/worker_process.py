@@ -12,8 +12,10 @@ import json
 import os
 import selectors
 import subprocess
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from repair.containers.process import reaped_argv, stop_process
@@ -122,15 +124,52 @@ class WorkerProcess:
 
 
 class WorkerSlot:
-    """The one worker process that a runner and its `with_timeout` views share."""
+    """The worker process that a runner and its `with_timeout` views share, the slot of its twin (a second
+    worker for a second candidate at once), and the two threads that drive the pair, made on first use.
+
+    The pair is driven from threads that live as long as the slot: a worker is started under the reaper,
+    which ends with the thread that started it (Linux's parent-death signal is per thread).
+    """
 
     def __init__(self) -> None:
         self.worker: WorkerProcess | None = None
+        self.twin: WorkerSlot | None = None
+        self._threads: ThreadPoolExecutor | None = None
+
+    def threads(self) -> ThreadPoolExecutor:
+        """Two threads for validating a pair of candidates, kept until `close`."""
+        if self._threads is None:
+            self._threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="repair-worker")
+        return self._threads
+
+    def close(self) -> None:
+        """Stop the worker and its twin's, then the threads."""
+        for slot in (self, self.twin):
+            if slot is not None and slot.worker is not None:
+                slot.worker.close()
+        if self._threads is not None:
+            self._threads.shutdown(wait=True)
+            self._threads = None
+
+
+_DISK_LOCKS: dict[str, threading.RLock] = {}
+
+
+def disk_lock(workspace: Workspace) -> threading.RLock:
+    """The lock of a workspace's files: held while a candidate is written there (`written`), and while code runs
+    that must see the unpatched files, so that two validations at once never see each other's files."""
+    return _DISK_LOCKS.setdefault(workspace.path, threading.RLock())
 
 
 @contextlib.contextmanager
 def written(workspace: Workspace, files: Mapping[str, str]) -> Iterator[None]:
     """`files` written into the workspace while the block runs; the old contents (or no file) afterwards."""
+    with disk_lock(workspace), _written(workspace, files):
+        yield
+
+
+@contextlib.contextmanager
+def _written(workspace: Workspace, files: Mapping[str, str]) -> Iterator[None]:
     originals = {path: workspace.read_file(path) if workspace.exists(path) else None for path in files}
     try:
         for path, text in files.items():
