@@ -117,22 +117,28 @@ def _value_position(ctx: LineContext, node: Node) -> str | None:
     return None
 
 
-def _needs_parentheses(ctx: LineContext, node: Node) -> bool:
-    """Whether `node <op> 1` put where `node` is would bind differently (`a * n` -> `a * (n + 1)`)."""
+_PRECEDENCE = {"*": 3, "/": 3, "%": 3, "//": 3, "+": 2, "-": 2, "<<": 1, ">>": 1, ">>>": 1}
+
+
+def _needs_parentheses(ctx: LineContext, node: Node, op: str) -> bool:
+    """Whether `node <op> x` put where `node` is would bind differently (`a * n` -> `a * (n + 1)`)."""
     parent = node.parent
     if parent is None:
         return False
     if _is_binary(parent):
-        op = _operator(ctx, parent)
-        if op in _RELATIONAL or op in ("&&", "||", "and", "or"):
-            return False
-        return not (op == "+" or (op == "-" and parent.child_by_field_name("left") == node))
+        outer = _operator(ctx, parent)
+        if outer not in _PRECEDENCE:
+            return False  # a comparison or a logical operator binds looser than any arithmetic
+        inner = _PRECEDENCE.get(op, 0)
+        if parent.child_by_field_name("left") == node:
+            return inner < _PRECEDENCE[outer]
+        return inner <= _PRECEDENCE[outer]
     return parent.type in ("unary_expression", "unary_operator", "field_access", "attribute", "method_invocation",
                            "cast_expression")
 
 
 def _combine(ctx: LineContext, node: Node, op: str, other: str) -> tuple[Edit, ...]:
-    if _needs_parentheses(ctx, node):
+    if _needs_parentheses(ctx, node, op):
         return _wrap(node, "(", f" {op} {other})")
     return (Edit(node.end_byte, node.end_byte, f" {op} {other}"),)
 
