@@ -6,6 +6,7 @@ Everything is real: javac/JUnit, pytest, git workspaces, fault localization. No 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -132,19 +133,26 @@ DEEP = "".join(f"    v{i} = str(x).strip()\n" for i in range(11))
 DEEP_PROGRAM = f"def deep(x):\n{DEEP}    return x - 1\n"
 
 
-def search_local_repo(tmp_path: Path, files: dict[str, str], lines: list[Suspicious],
-                      budget: SearchBudget) -> SearchOutcome:
-    """The search over `lines` of a real local pytest repository made of `files`."""
+def search_local_repo(tmp_path: Path, files: dict[str, str], lines: list[Suspicious], budget: SearchBudget,
+                      prescreen_timeout: float | None = None) -> SearchOutcome:
+    """The search over `lines` of a real local pytest repository made of `files`; with `prescreen_timeout`,
+    candidates are pre-screened with that per-test limit and a patient validator (the bug's own) is at hand."""
     repo = tmp_path / "repo"
     repo.mkdir()
     for name, text in files.items():
         (repo / name).write_text(text)
     checked = check_out(f"local:{repo}", DatasetOptions(test_cmd="pytest -q"))
-    validator = FastPatchValidator(checked.workspace, checked.bug)
+    bug = checked.bug
+    if prescreen_timeout is not None:
+        bug = replace(bug, test_setup=replace(bug.test_setup, per_test_timeout=prescreen_timeout))
+    validator = FastPatchValidator(checked.workspace, bug)
+    patient = FastPatchValidator(checked.workspace, checked.bug) if prescreen_timeout is not None else None
     try:
-        return search(checked.workspace, lines, validator, budget)
+        return search(checked.workspace, lines, validator, budget, patient=patient)
     finally:
         validator.close()
+        if patient is not None:
+            patient.close()
         checked.close()
 
 
@@ -179,6 +187,20 @@ def test_two_partial_candidates_pair_up_when_no_single_edit_is_plausible(tmp_pat
     best = outcome.best.candidate
     assert "+" in best.template and outcome.stats.pairs_tried >= 1 and outcome.stats.partials >= 2
     assert "a < 0" not in best.new_text and "b < 0" not in best.new_text
+
+
+SLOW = "import time\n\n\ndef slow(x):\n    time.sleep(0.6)\n    return x - 1\n"
+
+
+def test_candidates_that_only_timed_out_are_judged_again_with_patience(tmp_path: Path) -> None:
+    # A busy machine: the pre-screen's per-test limit is shorter than the program's own pace.
+    outcome = search_local_repo(tmp_path, {"slow.py": SLOW, "test_slow.py": (
+        "from slow import slow\n\ndef test_slow():\n    assert slow(1) == 2\n")},
+        [Suspicious("slow.py", 6, "slow", 1.0)], SearchBudget(max_candidates=4, max_seconds=600),
+        prescreen_timeout=0.2)
+    assert outcome.best is not None and "return x + 1" in outcome.best.candidate.new_text
+    assert 1 <= outcome.stats.retried <= 6 and outcome.stats.plausible == 1
+    assert any(r.reason.startswith("judged again with the full per-test limit") for r in outcome.records)
 
 
 def test_ranked_lines_weigh_the_score_and_the_lines_above() -> None:

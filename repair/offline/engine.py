@@ -34,6 +34,7 @@ from repair.tools.base import ToolContext
 
 READ_CONTEXT = 6  # lines shown around the top suspicious line
 PRESCREEN_MIN_TIMEOUT = 1.0  # seconds
+RETRY_MARGIN = 30.0  # seconds of the run kept for the real validator after re-judging timed-out candidates
 
 
 class OfflineSearchExhausted(ModelGaveUp):
@@ -160,10 +161,16 @@ class OfflineEngine:
         try:
             budget = self.budget
             if ctx.deadline is not None:  # --max-seconds bounds the search inside one write_fix turn too
-                budget = replace(budget, max_seconds=max(1.0, min(budget.max_seconds, ctx.deadline - time.monotonic())))
+                left = ctx.deadline - time.monotonic()
+                seconds = max(1.0, min(budget.max_seconds, left))
+                # Re-judging timed-out candidates takes what the run has left after the search, less a margin
+                # for the real validator's verdict on the patch.
+                budget = replace(budget, max_seconds=seconds,
+                                 retry_seconds=max(0.0, min(budget.retry_seconds, left - seconds - RETRY_MARGIN)))
             outcome = search(ctx.workspace, self._locations(), validator, budget,
                              all_plausible=self.all_plausible, is_test_path=ctx.bug.is_test_path,
-                             skip=self._tried, checker=JavaTypeChecker(facts) if facts is not None else None)
+                             skip=self._tried, checker=JavaTypeChecker(facts) if facts is not None else None,
+                             patient=ctx.validator)
         finally:
             validator.close()
             if facts is not None:

@@ -77,6 +77,7 @@ TEMPLATE_PRIOR: dict[str, float] = {
     "boundary": 0.02,
 }
 PAIR_SHARE = 0.25  # of the budget, kept for pairs of partial candidates when no single edit is plausible
+MAX_RETRIES = 6  # candidates that failed only by a timeout, judged again when no plausible patch was found
 MAX_RANKED = 20  # plausible patches result.json lists, best first (with --all-plausible)
 LOOK_FURTHER = 40  # candidates of its line tried after a suspect plausible patch, for one that is not
 EDIT_SIZE_SCALE = 20.0  # characters; an edit this long halves a template's prior
@@ -136,11 +137,13 @@ class TimedValidator(CandidateValidator, Protocol):
 @dataclass(frozen=True)
 class SearchBudget:
     """Limits of one search: candidates validated, wall-clock seconds, and (None: the whole ranking)
-    the suspicious lines it may visit."""
+    the suspicious lines it may visit; and the seconds it may spend after them re-judging candidates that
+    failed only by a timeout (`search`'s `patient` validator)."""
 
     max_candidates: int = 500
     max_seconds: float = 300.0
     max_lines: int | None = None
+    retry_seconds: float = 60.0  # after the budget: candidates that only timed out, judged again with patience
 
 
 @dataclass
@@ -303,7 +306,7 @@ def search(workspace: Workspace, locations: Iterable[Location], validator: Candi
            budget: SearchBudget | None = None, all_plausible: bool = False,
            is_test_path: Callable[[str], bool] | None = None,
            on_attempt: Callable[[Attempt], None] | None = None, skip: set[str] | None = None,
-           checker: JavaTypeChecker | None = None) -> SearchOutcome:
+           checker: JavaTypeChecker | None = None, patient: CandidateValidator | None = None) -> SearchOutcome:
     """Validate template candidates best first across the ranking until a plausible patch (or all of them),
     the end of the ranking, or the budget.
 
@@ -312,6 +315,11 @@ def search(workspace: Workspace, locations: Iterable[Location], validator: Candi
     tried (`pairs`); then the single edits resume. A plausible patch that is suspect (`reviewer.suspicion`:
     it deletes behaviour, ...) does not end the search at once: up to `LOOK_FURTHER` more candidates of its
     line are tried for one that is not. `outcome.plausible` is ordered best first (`preference`).
+
+    A pre-screening validator's short per-test limit can fail a right candidate on a busy machine: when the
+    search ends with no plausible patch, the best `MAX_RETRIES` candidates that failed only by timing out
+    are judged again by `patient` (the run's own validator, with the full limit) within
+    `budget.retry_seconds`.
 
     `skip` holds `syntax_key`s of programs already tried (by an earlier search); they are not tried again.
     """
@@ -349,6 +357,8 @@ def search(workspace: Workspace, locations: Iterable[Location], validator: Candi
         outcome.stopped = "plausible"
         stats.untried += len(frontier)
         break
+    if not outcome.plausible and patient is not None:
+        walk.retry_timeouts(patient)
     outcome.plausible.sort(key=lambda a: preference(a.candidate))
     if outcome.plausible and not all_plausible:
         outcome.stopped = "plausible"
@@ -357,6 +367,13 @@ def search(workspace: Workspace, locations: Iterable[Location], validator: Candi
         stats.ranked_plausible = [{**review_of(a.candidate), "diff": a.candidate.diff()}
                                   for a in outcome.plausible[:MAX_RANKED]]
     return outcome
+
+
+def timed_out(result: ValidationResult) -> bool:
+    """A candidate whose only failures were timeouts (it may be right, on a busy machine)."""
+    details = [message.lower() for message in result.failure_details.values()]
+    return result.status == "not-plausible" and bool(details) and all(
+        "timed out" in message or "timeout" in message for message in details)
 
 
 def preference(candidate: Candidate) -> tuple[bool, float]:
@@ -386,6 +403,7 @@ class _Walk:
     seen_programs: set[str]
     start: float = field(default_factory=time.monotonic)
     partials: list[tuple[Candidate, ValidationResult, float]] = field(default_factory=list)
+    timeouts: list[tuple[float, int, Candidate]] = field(default_factory=list)
     paired: bool = False
     frontier: list[tuple[float, int, int, Candidate]] = field(default_factory=list)
 
@@ -425,7 +443,31 @@ class _Walk:
             self.outcome.plausible.append(attempt)
         elif is_partial(attempt.result) and "+" not in candidate.template:
             self.partials.append((candidate, attempt.result, score(candidate) if priority is None else priority))
+        if timed_out(attempt.result):
+            self.timeouts.append((score(candidate) if priority is None else priority, rank_of_line, candidate))
         return attempt
+
+    def retry_timeouts(self, patient: CandidateValidator) -> None:
+        """Judge the best candidates that failed only by a timeout again, with `patient`, until one is plausible."""
+        stats = self.outcome.stats
+        deadline = time.monotonic() + self.budget.retry_seconds
+        for _, _, candidate in sorted(self.timeouts, key=lambda t: (-t[0], t[1]))[:MAX_RETRIES]:
+            if time.monotonic() >= deadline:
+                return
+            stats.retried += 1  # counted once among `tested` already: its time and a plausible verdict count here
+            t0 = time.monotonic()
+            result = patient.validate(candidate.diff())
+            stats.test_seconds += time.monotonic() - t0
+            stats.plausible += result.plausible
+            record = CandidateRecord.judged(candidate.file, candidate.line, candidate.template,
+                                            candidate.description, result)
+            record.reason = f"judged again with the full per-test limit: {record.reason or record.fate}"
+            self.outcome.records.append(record)
+            if result.plausible:
+                attempt = Attempt(candidate, result)
+                self.outcome.attempts.append(attempt)
+                self.outcome.plausible.append(attempt)
+                return
 
     def look_further(self, suspect: Candidate, frontier: list[tuple[float, int, int, Candidate]]) -> None:
         """After a plausible but suspect patch, the other candidates of its line (up to `LOOK_FURTHER`), best

@@ -79,7 +79,8 @@ class SearchStats:
 
     Why it went where it did: `locations` holds, per line read (the first `MAX_LOCATIONS`), how many
     candidates each template family made and kept, and why the line got none (`note`); `partials` counts
-    the candidates that fixed some failing tests, `pairs_tried` the pairs of them it validated; `chosen`
+    the candidates that fixed some failing tests, `pairs_tried` the pairs of them it validated, `retried`
+    the candidates that failed only by a timeout and were judged again with the full limit; `chosen`
     is the review of the best plausible patch (`likely_overfitting` when it deletes behaviour), and
     `ranked_plausible` every plausible patch found, best first, with its diff (more than one with
     `--all-plausible`).
@@ -102,6 +103,7 @@ class SearchStats:
     test_seconds: float = 0.0
     partials: int = 0
     pairs_tried: int = 0
+    retried: int = 0
     locations: list[dict[str, Any]] = field(default_factory=list)
     chosen: dict[str, Any] | None = None
     ranked_plausible: list[dict[str, Any]] = field(default_factory=list)
@@ -135,7 +137,7 @@ class SearchStats:
     def merge(self, other: SearchStats) -> None:
         """Add another search's counts and seconds to these."""
         for name in ("generated", "validated", "duplicates", "build_failed", "compiled", "tested", "plausible",
-                     "untried", "lines_tried", "partials", "pairs_tried"):
+                     "untried", "lines_tried", "partials", "pairs_tried", "retried"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for name in ("generation_seconds", "compilation_seconds", "test_seconds"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
