@@ -83,10 +83,35 @@ class Donors:
         return self._python_kinds.get(name, "?")
 
     @cached_property
+    def _java_out_of_scope(self) -> set[str]:
+        """Java locals declared before the line in a block (or loop) that has closed by the line."""
+        ctx = self.ctx
+        if not self.java or ctx.method is None:
+            return set()
+        visible: set[str] = set()
+        declared: set[str] = set()
+        for node in walk(ctx.method):
+            if node.type not in ("local_variable_declaration", "enhanced_for_statement", "catch_formal_parameter",
+                                 "resource"):
+                continue
+            names = [node.child_by_field_name("name")] if node.type != "local_variable_declaration" else [
+                d.child_by_field_name("name") for d in node.named_children if d.type == "variable_declarator"]
+            scope = node if node.type == "enhanced_for_statement" else node.parent
+            for name in names:
+                if name is None:
+                    continue
+                text = ctx.src(name)
+                declared.add(text)
+                if scope is not None and scope.start_point[0] <= ctx.row <= scope.end_point[0] \
+                        and node.start_point[0] <= ctx.row:
+                    visible.add(text)
+        return declared - visible
+
+    @cached_property
     def _live(self) -> list[Ingredient]:
         out = []
         for var in self.ctx.vars:
-            if var.line > self.ctx.row:
+            if var.line > self.ctx.row or (var.line >= 0 and var.name in self._java_out_of_scope):
                 continue
             typ = var.type if self.java else self._python_kinds.get(var.name, "?")
             out.append(Ingredient(var.name, typ, var.line))
