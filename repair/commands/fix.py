@@ -34,7 +34,6 @@ from repair.fix_run import FixOptions, FixOutcome, NothingToRepair, default_runs
 from repair.models.base import ToolCall
 from repair.models.budget import usd
 from repair.offline.stats import fate_counts
-from repair.reports import match_label, read_review
 from repair.trajectory import Step
 from repair.verdict_scope import describe_test_set
 
@@ -117,6 +116,8 @@ def print_outcome(outcome: FixOutcome) -> None:
     for test_set in (summary.get("tests_after") or {}).get("scope") or []:
         console.print(Text(f"verdict covers {describe_test_set(test_set)}"), highlight=False, soft_wrap=True)
     if summary.get("patch"):
+        from repair.reports import match_label, read_review  # the report code loads when there is one to read
+
         review = read_review(outcome.run_dir)
         if review is not None:
             console.print(Text(f"ground truth: {match_label(review.get('ground_truth'))}"), highlight=False)
