@@ -6,6 +6,7 @@ Real javac/JUnit in the warm JVM and real pytest in the warm worker, on tiny rea
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,20 @@ public class CounterTest {
     @Test
     public void firstCallIsFirst() {
         Assert.assertEquals(Counter.FIRST, Counter.next());
+    }
+}
+"""
+LITERAL_TEST = """package p;
+
+import org.junit.Assert;
+import org.junit.Test;
+
+public class LiteralTest {
+    static final Class<?> TYPE = Counter.class;
+
+    @Test
+    public void namesTheClass() {
+        Assert.assertEquals("Counter", TYPE.getSimpleName());
     }
 }
 """
@@ -113,6 +128,17 @@ def test_java_coverage_comes_from_the_warm_worker(java_repo: LocalWorkspace) -> 
         # JaCoCo names files by package; Registry's static initializer ran too.
         lines = {"p/Counter.java": [7, 8], "p/Registry.java": [4]}
         assert report.coverage == {"p.CounterTest::firstCallIsFirst": lines}
+    finally:
+        runner.close()
+    # A test that defines an instrumented class (a class literal) without running any of its code: JaCoCo's
+    # runtime has not started yet, and that test simply covers nothing.
+    java_repo.write_file("p/LiteralTest.java", LITERAL_TEST)
+    setup = replace(JAVA_SETUP, test_classes=("p.LiteralTest",), compile_files=("p/LiteralTest.java",))
+    runner = FastJavaRunner(java_repo, setup)
+    try:
+        report = runner.run_covered(cover=["p/Counter.java"])
+        assert report.passing == ["p.LiteralTest::namesTheClass"] and not runner.fallbacks
+        assert report.coverage == {"p.LiteralTest::namesTheClass": {}}
     finally:
         runner.close()
 

@@ -2,6 +2,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.Map;
 
+import org.jacoco.agent.rt.IAgent;
 import org.jacoco.agent.rt.RT;
 import org.jacoco.cli.internal.core.analysis.Analyzer;
 import org.jacoco.cli.internal.core.analysis.CoverageBuilder;
@@ -39,15 +40,28 @@ public final class RepairWorkerCoverage {
         return instrumenter.instrument(original, binaryName);
     }
 
+    /** JaCoCo's runtime, or null before any instrumented code ran (it starts on the first probe, not on the
+     * first instrumented class: a class can be defined, e.g. while a test class is verified, and not run). */
+    private static IAgent agent() {
+        if (instrumenter == null) return null;
+        try {
+            return RT.getAgent();
+        } catch (IllegalStateException notStarted) {
+            return null;
+        }
+    }
+
     /** Forget what ran so far (before a test). */
     public static void reset() {
-        if (instrumenter != null) RT.getAgent().reset();
+        IAgent agent = agent();
+        if (agent != null) agent.reset();
     }
 
     /** The lines the code ran since the last reset, as a JSON object {"pkg/File.java": [lines]}; resets. */
     public static String collect(Map<String, byte[]> originals) throws IOException {
-        if (instrumenter == null) return "{}";
-        byte[] exec = RT.getAgent().getExecutionData(true);
+        IAgent agent = agent();
+        if (agent == null) return "{}";
+        byte[] exec = agent.getExecutionData(true);
         ExecutionDataStore store = new ExecutionDataStore();
         ExecutionDataReader reader = new ExecutionDataReader(new ByteArrayInputStream(exec));
         reader.setSessionInfoVisitor(info -> { });
