@@ -187,7 +187,7 @@ class VerdictScope:
         before = self._baselines[unit.target]
         mine = self._passing(unit)
         owned = [t for t in before.results if t == unit.target or t.startswith(unit.target + "::")]
-        return TestSet(f"{self.wider.label}: {unit.target}", [unit.target], unit.why,
+        return TestSet(self.wider.label, [unit.target], unit.why,
                        sum(1 for t in mine if t in report.results),
                        [t for t in regressions if t in mine], skipped=len(owned) - len(mine))
 

@@ -66,7 +66,7 @@ def test_a_shared_file_patch_that_breaks_another_programs_tests_is_not_plausible
     # The engine's patch breaks no test that passed: plausible, and result.json says what that covered,
     # down to the other programs' tests that already failed and could not tell.
     assert fixed["status"] == "plausible" and result["status"] == "plausible", fixed
-    covered = {s["name"].split(": ")[-1]: s for s in result["tests_after"]["scope"]}
+    covered = {s["targets"][0]: s for s in result["tests_after"]["scope"]}
     assert covered[OTHER]["ran"] >= 1 and not covered[OTHER]["failed"]
     assert covered["java_testcases.junit.TOPOLOGICAL_ORDERING_TEST"]["skipped"] >= 1
     # Both test sets are named in the review report (drawn here without its fault-localisation chart, which
