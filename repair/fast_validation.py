@@ -278,7 +278,7 @@ class FastPatchValidator(PatchValidator):
 
             def wider(units: Sequence[Unit]) -> tuple[list[str], dict[str, str], list[TestSet]]:
                 with written(self.workspace, files):  # other programs' tests run from the files on disk
-                    return self.scope.judge(units)
+                    return self.scope.judge(units, lambda: written(self.workspace, originals))
 
             result = self._timed(lambda: self._run_tests(full, units, run, lambda b: self._rest(b, originals, files),
                                                          wider), runner)

@@ -14,6 +14,7 @@ from repair.errors import PatchError, PatchRefusedError, WorkspaceError
 from repair.patch import Patch, content_key
 from repair.patch_rules import WorkspaceTree
 from repair.runners import TestReport, TestRunner, make_test_runner
+from repair.runners.worker_process import written
 from repair.verdict_scope import TestSet, Unit, VerdictScope, describe_test_set, own_test_sets
 
 # How a validation runs tests: (test ids or None for all, fail fast) -> report.
@@ -123,6 +124,8 @@ class PatchValidator:
         if full:
             self.baseline()  # on the unpatched code: a regression is only visible against it
             units = self.scope.prepare(changed_files(parsed))  # so are the wider tests' baselines
+        originals = {path: self.workspace.read_file(path) if self.workspace.exists(path) else None
+                     for path in changed_files(parsed)}
         snapshot = self.workspace.snapshot()
         try:
             try:
@@ -135,7 +138,8 @@ class PatchValidator:
             if key in self.cache:
                 hit = self.cache[key]
                 return ValidationResult(**{**hit.__dict__, "cached": True, "notes": applied.notes})
-            result = self._run_tests(full, units)
+            result = self._run_tests(full, units, wider=lambda u: self.scope.judge(
+                u, lambda: written(self.workspace, originals)))
             result.diff = self.workspace.diff()
             result.notes = applied.notes
             result.seconds = time.monotonic() - start

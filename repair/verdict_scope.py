@@ -6,12 +6,15 @@ reach a file the patch changes: the units whose coverage touches it where covera
 (`learn_coverage`), else those whose static references reach it (`repair.references`), or a whole final
 suite (a local repo whose test command selects a subset). Their baseline runs once per unit, on the
 unpatched code, before the first patch that needs it is applied; after the patch only the tests that
-passed then are run again, since a test that already failed cannot regress.
+passed then are run again, since a test that already failed cannot regress. A wider test that fails after
+the patch is run once more on the unpatched code, in the same company: one that fails there too is flaky
+(a hash order, a clock), is not the patch's doing, and is left out of this bug's wider tests from then on.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -35,6 +38,7 @@ class TestSet:
     ran: int = 0
     failed: list[str] = field(default_factory=list)
     skipped: int = 0  # tests of the set that already failed before the patch (they cannot regress)
+    flaky: list[str] = field(default_factory=list)  # failed after the patch, and on the unpatched code again
 
     __test__ = False  # not a pytest test class
 
@@ -55,6 +59,9 @@ def describe_test_set(data: Mapping[str, Any]) -> str:
     outcome = f"{data.get('ran', 0)} ran" + (f", {len(failed)} failed ({', '.join(failed[:3])})" if failed else "")
     if data.get("skipped"):
         outcome += f", {data['skipped']} already failing before (not rerun)"
+    flaky = list(data.get("flaky") or [])
+    if flaky:
+        outcome += f", {len(flaky)} flaky (failed on the unpatched code too: {', '.join(flaky[:3])})"
     return f"{data.get('name')} [{data.get('why')}]: {shown or '-'} — {outcome}"
 
 
@@ -84,6 +91,7 @@ class VerdictScope:
         self.coverage: dict[str, frozenset[str]] = {}  # unit target → files its tests executed
         self._graph: ReferenceGraph | None = None
         self._baselines: dict[str, TestReport] = {}  # unit target → its report on the unpatched code
+        self._flaky: set[str] = set()  # tests seen failing on the unpatched code after passing there
 
     def runner(self, units: Sequence[Unit]) -> TestRunner:
         """A runner for these units: javac and pytest are given their files alone (javac finds what they use)."""
@@ -141,8 +149,13 @@ class VerdictScope:
                 self._baselines[unit.target] = report
         return units
 
-    def judge(self, units: Sequence[Unit]) -> tuple[list[str], dict[str, str], list[TestSet]]:
-        """Run the units on the patched code: (regressions, their failure details, the test sets it ran)."""
+    def judge(self, units: Sequence[Unit], unpatched: Callable[[], AbstractContextManager[object]] | None = None,
+              ) -> tuple[list[str], dict[str, str], list[TestSet]]:
+        """Run the units on the patched code: (regressions, their failure details, the test sets it ran).
+
+        `unpatched`: a context in which the workspace holds the unpatched code again; a regression is
+        confirmed there (one that fails there too is flaky, not a regression).
+        """
         if not units or self.wider is None:
             return [], {}, []
         passing = {u.target: self._passing(u) for u in units}
@@ -171,25 +184,45 @@ class VerdictScope:
             new = [t for t in report.failing if t not in before.results and t not in regressions]
             regressions += new
             details.update({t: report.results[t].message for t in new})
-        sets = [self._test_set(u, report, regressions) for u in units]
+        flaky: list[str] = []
+        failed_tests = [t for t in regressions if t in report.results]
+        if failed_tests and unpatched is not None and report.build_ok:
+            flaky = self._confirm(runner, rerun if not whole else None, failed_tests, unpatched)
+            regressions = [t for t in regressions if t not in flaky]
+        sets = [self._test_set(u, report, regressions, flaky) for u in units]
         return regressions, details, sets
+
+    def _confirm(self, runner: TestRunner, tests: list[str] | None, failed: list[str],
+                 unpatched: Callable[[], AbstractContextManager[object]]) -> list[str]:
+        """Of the tests that `failed` after the patch, those that fail on the unpatched code too, run in the
+        same company (`tests`) as after the patch; they are flaky from now on."""
+        with unpatched():
+            again = runner.run(tests=tests, fail_fast=False, build=True)
+        if not again.build_ok:
+            return []
+        flaky = [t for t in failed if t in again.results and again.results[t].status.failed]
+        self._flaky.update(flaky)
+        return flaky
 
     def _passing(self, unit: Unit) -> list[str]:
         before = self._baselines[unit.target]
-        return [t for t in before.passing if unit.target == WHOLE or t == unit.target
-                or t.startswith(unit.target + "::") or t.startswith(unit.target + "[")]
+        return [t for t in before.passing if t not in self._flaky and (
+                unit.target == WHOLE or t == unit.target
+                or t.startswith(unit.target + "::") or t.startswith(unit.target + "["))]
 
-    def _test_set(self, unit: Unit, report: TestReport, regressions: list[str]) -> TestSet:
+    def _test_set(self, unit: Unit, report: TestReport, regressions: list[str], flaky: list[str]) -> TestSet:
         assert self.wider is not None
         if unit.target == WHOLE:
             ran = len(report.results)
-            return TestSet(self.wider.label, setup_targets(self.wider.setup), unit.why, ran, list(regressions))
+            return TestSet(self.wider.label, setup_targets(self.wider.setup), unit.why, ran, list(regressions),
+                           flaky=list(flaky))
         before = self._baselines[unit.target]
-        mine = self._passing(unit)
         owned = [t for t in before.results if t == unit.target or t.startswith(unit.target + "::")]
+        mine = self._passing(unit) + [t for t in flaky if t in owned]  # what ran, this run's flaky tests too
         return TestSet(self.wider.label, [unit.target], unit.why,
                        sum(1 for t in mine if t in report.results),
-                       [t for t in regressions if t in mine], skipped=len(owned) - len(mine))
+                       [t for t in regressions if t in mine], skipped=len([t for t in owned if t not in mine]),
+                       flaky=[t for t in flaky if t in owned])
 
 
 def own_test_sets(bug: Bug, failing: list[str], first: TestReport, second: TestReport | None) -> list[TestSet]:

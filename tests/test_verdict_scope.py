@@ -122,6 +122,32 @@ def test_a_local_subset_command_is_followed_by_the_whole_suite(tmp_path: Path) -
     assert right.plausible and "the whole suite" in right.scope_lines()[-1]
 
 
+def test_a_wider_test_that_fails_on_the_unpatched_code_too_is_flaky_not_a_regression(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    runs = tmp_path / "runs-of-test-unit"  # outside the repo: a test whose outcome the patch cannot decide
+    (repo / "tests" / "test_unit.py").write_text(
+        f"import pathlib\n\nRUNS = pathlib.Path({str(runs)!r})\n\n"
+        "def test_unit():\n"
+        "    n = int(RUNS.read_text()) + 1 if RUNS.exists() else 1\n"
+        "    RUNS.write_text(str(n))\n"
+        "    assert n == 1, 'passes on its first run only'\n")
+    checked = check_out(f"local:{repo}", DatasetOptions(test_cmd="pytest -q tests/test_scale.py"))
+    try:
+        validator = PatchValidator(checked.workspace, checked.bug, checked.runner, baseline=checked.baseline)
+        text = "def scale(x, k):\n    return x + k\n"
+        right = validator.validate(diff_of("calc.py", text, "def scale(x, k):\n    return x * k\n"))
+        again = validator.validate(diff_of("calc.py", text, "def scale(x, k):\n    return k * x\n"))
+    finally:
+        checked.close()
+    # Passed on the unpatched code (run 1), failed after the patch (run 2) and on the unpatched code again
+    # (run 3): flaky, and the patch is plausible. The next patch's whole suite cannot leave it out (run 4),
+    # and does not hold its failure against that patch.
+    assert runs.read_text() == "4"
+    assert right.plausible and not right.regressions, right.scope_lines()
+    assert "1 flaky (failed on the unpatched code too: tests/test_unit.py::test_unit)" in right.scope_lines()[-1]
+    assert again.plausible and "flaky" not in again.scope_lines()[-1]
+
+
 def test_the_users_final_command_judges_instead(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo")
     result = CliRunner().invoke(app, ["validate", "--repo", str(repo), "--test-cmd", "pytest -q tests/test_scale.py",

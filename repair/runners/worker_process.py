@@ -162,18 +162,22 @@ def disk_lock(workspace: Workspace) -> threading.RLock:
 
 
 @contextlib.contextmanager
-def written(workspace: Workspace, files: Mapping[str, str]) -> Iterator[None]:
-    """`files` written into the workspace while the block runs; the old contents (or no file) afterwards."""
+def written(workspace: Workspace, files: Mapping[str, str | None]) -> Iterator[None]:
+    """`files` written into the workspace while the block runs (None: no such file); the old contents (or no
+    file) afterwards."""
     with disk_lock(workspace), _written(workspace, files):
         yield
 
 
 @contextlib.contextmanager
-def _written(workspace: Workspace, files: Mapping[str, str]) -> Iterator[None]:
+def _written(workspace: Workspace, files: Mapping[str, str | None]) -> Iterator[None]:
     originals = {path: workspace.read_file(path) if workspace.exists(path) else None for path in files}
     try:
         for path, text in files.items():
-            workspace.write_file(path, text)
+            if text is None:
+                workspace.run(["rm", "-f", "--", path], timeout=30)
+            else:
+                workspace.write_file(path, text)
         yield
     finally:
         for path, original in originals.items():
