@@ -32,9 +32,11 @@ from repair.runners import TestReport, TestResult, TestStatus
 # Families of mutation operators in the order they are drawn for a line: those that change a value or
 # a decision on the line itself first (the classic MBFL operators: operator, condition and literal
 # replacement), then those that change which value flows, then insertions and deletions around it.
-FAMILY_ORDER = ("operator", "condition-negate", "literal", "compound-assignment", "return", "variable",
-                "method", "swap-arguments", "condition-drop-clause", "cast", "remove-statement", "base-case",
-                "null-check", "range-check", "condition-add-clause", "insert-copied", "move-statement")
+FAMILY_ORDER = ("operator", "condition-negate", "literal", "boundary", "compound-assignment", "return", "variable",
+                "method", "swap-arguments", "swap-operands", "shift-by-one", "expression-replace", "expression-reduce",
+                "boolean-expression", "condition-drop-clause", "cast", "attribute", "square", "wrap-call",
+                "collection-literal", "iterate-rest", "remove-statement", "base-case", "null-check", "emptiness-check",
+                "range-check", "condition-add-clause", "insert-copied", "move-statement")
 MESSAGE_CHARS = 300  # how much of a failure message tells two failures apart
 STILLBORN_SLACK = 3  # mutants drawn per line: this many times the valid ones wanted (some do not compile)
 
