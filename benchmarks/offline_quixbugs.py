@@ -10,8 +10,9 @@ bugs ran under (each row keeps the machine's 1-minute load as the bug ended).
 
 Correct means the same program as QuixBugs' corrected one after normalisation (comments, layout and
 docstrings aside: `repair.reports.patch_match`). A plausible patch that differs is listed for judging, with
-a key; a verdict written into `--judged FILE` (`{"bug": ..., "patch_key": ..., "verdict": "correct" |
-"incorrect", "why": ...}` per entry) counts from then on, for that very patch only.
+a key; a verdict written into `--judged FILE` (JSONL, `{"bug": ..., "patch_key": ..., "verdict": "correct" |
+"incorrect", "why": ...}` per line; benchmarks/judged/quixbugs.jsonl by default) counts from then on, for
+that very patch only.
 
     python benchmarks/offline_quixbugs.py                       # all 80, from $REPAIR_BENCHMARKS_DIR/quixbugs.tar.gz
     python benchmarks/offline_quixbugs.py --quixbugs DIR_OR_TARBALL --languages python --bugs bitcount,gcd
@@ -19,7 +20,8 @@ a key; a verdict written into `--judged FILE` (`{"bug": ..., "patch_key": ..., "
     nohup python benchmarks/offline_quixbugs.py --out /tmp/qb.jsonl > /tmp/qb.log 2>&1 &
 
 Options: --out FILE (offline_quixbugs.jsonl) --per-bug-seconds N (420) --limit N (first N per language)
---perfect-fl --runs-dir DIR (keep every run's artifacts) --judged FILE --watch a,b (bitcount,detect_cycle).
+--perfect-fl --runs-dir DIR (keep every run's artifacts) --judged FILE (benchmarks/judged/quixbugs.jsonl)
+--watch a,b (bitcount,detect_cycle).
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ REPO = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("REPAIR_BENCHMARKS_DIR") or REPO.parent / "shared" / "benchmarks")
 DEFAULT_DATA = DATA_DIR / "quixbugs.tar.gz"
 LANGUAGES = ("java", "python")
+DEFAULT_JUDGED = Path(__file__).with_name("judged") / "quixbugs.jsonl"  # verdicts on patches read by hand
 AGENT_SLACK = 45.0  # seconds between the agent's own stop and the hard kill: writing its result, closing JVMs
 
 
@@ -182,9 +185,13 @@ def percentile(values: Iterable[float], share: float) -> float:
 
 
 def load_judged(path: str | None) -> dict[tuple[str, str], dict[str, Any]]:
+    """Verdicts by (bug, patch_key), from a JSONL file (one verdict a line) or a JSON list."""
     if not path or not Path(path).is_file():
         return {}
-    return {(j["bug"], j["patch_key"]): j for j in json.loads(Path(path).read_text())}
+    text = Path(path).read_text()
+    entries = json.loads(text) if text.lstrip().startswith("[") else \
+        [json.loads(line) for line in text.splitlines() if line.strip()]
+    return {(j["bug"], j["patch_key"]): j for j in entries}
 
 
 def verdict(row: dict[str, Any], judged: dict[tuple[str, str], dict[str, Any]]) -> str:
@@ -248,7 +255,7 @@ def main() -> int:
     parser.add_argument("--per-bug-seconds", type=float, default=420.0)
     parser.add_argument("--perfect-fl", action="store_true")
     parser.add_argument("--runs-dir", default=None)
-    parser.add_argument("--judged", default=str(Path(__file__).with_name("quixbugs_judged.json")))
+    parser.add_argument("--judged", default=str(DEFAULT_JUDGED))
     parser.add_argument("--watch", default="bitcount,detect_cycle")
     parser.add_argument("--fresh", action="store_true", help="start over: empty --out first")
     parser.add_argument("--retry-errors", action="store_true", help="rerun the bugs that errored or timed out")
