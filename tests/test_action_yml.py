@@ -79,7 +79,7 @@ def test_the_repair_step_calls_repair_ci_with_every_input() -> None:
     assert step["env"]["OPENAI_API_KEY"] == "${{ inputs.api-key }}"
     assert "GITHUB_TOKEN" in step["env"]
     assert "args=(ci " in step["run"]
-    for flag in ("--test-cmd", "--model", "--base-url", "--max-minutes", "--open-pr", "--no-open-pr", "--dry-run"):
+    for flag in ("--test-cmd", "--model", "--base-url", "--max-seconds", "--open-pr", "--no-open-pr", "--dry-run"):
         assert flag in step["run"], flag
     install = steps()[0]
     assert "pip install" in install["run"] and "GITHUB_ACTION_PATH" in install["run"]

@@ -107,7 +107,7 @@ def test_ci_pushes_a_repair_branch_and_opens_a_pull_request(tmp_path: Path, clea
                             "GITHUB_EVENT_PATH": str(workflow_run_event(tmp_path)), "GITHUB_ACTIONS": "true"}.items():
             monkeypatch.setenv(name, value)
         result = CliRunner().invoke(app, ["ci", "--repo", str(work), "--test-cmd", "pytest -q",
-                                          "--model", f"scripted:{script}", "--max-minutes", "5"])
+                                          "--model", f"scripted:{script}", "--max-seconds", "300"])
 
     assert result.exit_code == 0, result.output
     assert "pr-opened" in result.output and "#1" in result.output
@@ -157,7 +157,7 @@ def test_ci_pushes_a_repair_branch_and_opens_a_pull_request(tmp_path: Path, clea
 def test_ci_dry_run_with_the_default_offline_engine(tmp_path: Path, clean_env: Path) -> None:
     work, remote = make_repo(tmp_path)
     result = CliRunner().invoke(app, ["ci", "--repo", str(work), "--test-cmd", "pytest -q", "--dry-run",
-                                      "--max-minutes", "5"])
+                                      "--max-seconds", "300"])
     assert result.exit_code == 0, result.output
     assert "patched" in result.output and "offline" in result.output
     out = work / "repair-ci"

@@ -99,9 +99,11 @@ def _repair_reproduced(run: CiRun, checked: CheckedOutBug) -> CiOutcome:
     model = make_model(options.model, options.base_url, load_prices(None))  # reads the API key, if any
     run_id = make_run_id(env)
     run.say(f"{len(bug.failing_tests)} failing test(s): {', '.join(bug.failing_tests[:5])}; running the agent "
-            f"({model.name}, at most {options.max_minutes:g} min)")
+            f"({model.name}, at most {options.max_seconds:g} s)")
     fix_options = FixOptions(bug_id=f"local:{root}", model=options.model, base_url=options.base_url,
-                             max_seconds=options.max_minutes * 60, runs_dir=str(out / "runs"), test_cmd=test_cmd,
+                             max_seconds=options.max_seconds, max_cycles=options.max_cycles,
+                             max_tokens=options.max_tokens, budget_usd=options.budget_usd,
+                             runs_dir=str(out / "runs"), test_cmd=test_cmd,
                              backend=options.backend, web=options.web)
     with hidden_env(MODEL_KEY_VARS):
         fixed = run_fix(fix_options, model=model, run_dir=out / "runs" / run_id, checked=checked)

@@ -15,7 +15,10 @@ class CiOptions:
     test_cmd: str | None = None
     model: str | None = None
     base_url: str | None = None
-    max_minutes: float = 20.0
+    max_seconds: float = 1200.0  # one clock for the agent, as `repair fix --max-seconds`
+    max_cycles: int = 40
+    max_tokens: int | None = None
+    budget_usd: float | None = None
     dry_run: bool = False
     open_pr: bool = True
     base: str | None = None  # the PR's base branch; default: the branch whose run failed

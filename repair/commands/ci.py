@@ -8,7 +8,15 @@ import typer
 from rich.text import Text
 
 from repair.ci import CiOptions, run_ci
-from repair.cli_app import BackendOption, TestCmdOption, command, console
+from repair.cli_app import (
+    BackendOption,
+    BudgetUsdOption,
+    MaxCyclesOption,
+    MaxTokensOption,
+    TestCmdOption,
+    command,
+    console,
+)
 
 
 @command("ci")
@@ -18,7 +26,13 @@ def ci(
                                      "openai-compatible:NAME (default: offline unless OPENAI_API_KEY is set)."),
     base_url: str | None = typer.Option(None, "--base-url", help="An OpenAI-compatible server, e.g. "
                                         "http://localhost:8000/v1."),
-    max_minutes: float = typer.Option(20.0, "--max-minutes", min=0.1, help="Wall-time budget of the agent."),
+    max_seconds: float = typer.Option(1200.0, "--max-seconds", min=1, help="Wall time of the agent (seconds), "
+                                      "one clock for every level, as in `repair fix`."),
+    max_cycles: int = MaxCyclesOption,
+    max_tokens: int | None = MaxTokensOption,
+    budget_usd: float | None = BudgetUsdOption,
+    max_minutes: float | None = typer.Option(None, "--max-minutes", min=0.1, hidden=True,
+                                             help="The old name of --max-seconds, in minutes."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Write repair-ci/ only: push no branch, open no PR."),
     open_pr: bool = typer.Option(True, "--open-pr/--no-open-pr", help="Open a pull request for the pushed "
                                  "branch (needs GITHUB_TOKEN and GITHUB_REPOSITORY)."),
@@ -32,8 +46,10 @@ def ci(
                              "failure (off by default: CI code may be private)."),
 ) -> None:
     """Repair the failing tests of this checkout and propose the patch on a repair/<run-id> branch and PR."""
-    options = CiOptions(repo, test_cmd, model, base_url, max_minutes, dry_run, open_pr, base, remote, out_dir,
-                        backend, web)
+    options = CiOptions(repo=repo, test_cmd=test_cmd, model=model, base_url=base_url,
+                        max_seconds=max_minutes * 60 if max_minutes is not None else max_seconds,
+                        max_cycles=max_cycles, max_tokens=max_tokens, budget_usd=budget_usd, dry_run=dry_run,
+                        open_pr=open_pr, base=base, remote=remote, out_dir=out_dir, backend=backend, web=web)
     outcome = run_ci(options, say=lambda line: console.print(line, highlight=False, markup=False, soft_wrap=True))
     if outcome.patch:
         console.print(outcome.patch, highlight=False, markup=False, soft_wrap=True)
