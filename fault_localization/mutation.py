@@ -125,15 +125,23 @@ class MutationReport:
     def valid(self) -> list[MutantOutcome]:
         return [o for o in self.outcomes if not o.stillborn]
 
+    @property
+    def informative(self) -> list[MutantOutcome]:
+        """The valid mutants that some test tells apart from the program. A live mutant (no test's outcome
+        changed) is an equivalent mutant or an effect no test observes: it says nothing about its line."""
+        return [o for o in self.valid if o.killed_failing or o.killed_passing or o.fixed_failing]
+
     def summary(self) -> str:
         stillborn = len(self.outcomes) - len(self.valid)
+        live = len(self.valid) - len(self.informative)
         return (f"mutation analysis: {len(self.valid)} mutants on {len({o.mutant.line for o in self.valid})} lines "
-                f"({stillborn} did not compile), {self.seconds:.1f}s, {self.stopped}")
+                f"({stillborn} did not compile, {live} no test told apart), {self.seconds:.1f}s, {self.stopped}")
 
-    def metallaxis(self) -> dict[Line, float]:
-        """Per mutated line: the best Metallaxis score of its mutants."""
+    def metallaxis(self, killed_only: bool = False) -> dict[Line, float]:
+        """Per mutated line: the best Metallaxis score of its mutants; with `killed_only`, only the lines
+        with an informative mutant (one that some test kills), on those mutants."""
         scores: dict[Line, float] = {}
-        for o in self.valid:
+        for o in (self.informative if killed_only else self.valid):
             killed = o.killed_failing + o.killed_passing
             value = o.killed_failing / math.sqrt(self.failing * killed) if self.failing and killed else 0.0
             line = (o.mutant.file, o.mutant.line)
@@ -156,10 +164,11 @@ class MutationReport:
             counts[line] = counts.get(line, 0) + 1
         return {line: sums[line] / counts[line] for line in sums}
 
-    def fixes(self) -> dict[Line, float]:
-        """Per mutated line: the largest share of failing tests one of its mutants made pass."""
+    def fixes(self, killed_only: bool = False) -> dict[Line, float]:
+        """Per mutated line (with `killed_only`, per line with an informative mutant): the largest share of
+        failing tests one of its mutants made pass."""
         out: dict[Line, float] = {}
-        for o in self.valid:
+        for o in (self.informative if killed_only else self.valid):
             line = (o.mutant.file, o.mutant.line)
             out[line] = max(out.get(line, 0.0), o.fixed_failing / self.failing if self.failing else 0.0)
         return out

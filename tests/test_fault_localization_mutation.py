@@ -59,7 +59,7 @@ def test_report_round_trips_through_json() -> None:
     report = hand_report()
     again = MutationReport.from_dict(json.loads(json.dumps(report.to_dict())))
     assert again.muse() == report.muse() and again.metallaxis() == report.metallaxis()
-    assert "3 mutants on 2 lines (1 did not compile), 1.5s, done" in again.summary()
+    assert "3 mutants on 2 lines (1 did not compile, 0 no test told apart), 1.5s, done" in again.summary()
 
 
 def test_mutants_are_drawn_one_per_operator_family_first() -> None:
