@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -190,11 +190,14 @@ class MutationReport:
 
 
 def _outcome_key(result: TestResult | None) -> tuple[bool, str]:
-    """A test's outcome as Metallaxis compares them: passed or not, and how it failed."""
+    """A test's outcome as Metallaxis compares them: passed or not, and how it failed. A timeout is a
+    timeout whatever limit it ran under (the message names the limit, and mutants run under a shorter one)."""
     if result is None:
         return (True, "")
     if not result.status.failed:
         return (False, "")
+    if result.status == TestStatus.TIMEOUT:
+        return (True, str(result.status))
     return (True, f"{result.status}:{result.message.strip()[:MESSAGE_CHARS]}")
 
 
@@ -243,12 +246,12 @@ class MutationAnalysis:
         # The unmutated program in the same executor is what each mutant is compared with (its verdicts,
         # messages and times, not the coverage run's); a test it does not report is left out.
         try:
-            reference = self.executor.run({}, everything)
+            reference = self._reference(failing, [t for t in everything if t not in failing])
         except FaultLocalizationError as exc:
             report.stopped = f"stopped: {exc}"
             report.seconds = time.monotonic() - start
             return report
-        baseline = {t: _outcome_key(r) for t, r in reference.results.items() if t in everything}
+        baseline = {t: _outcome_key(r) for t, r in reference.items() if t in everything}
         tests_of = {line: [t for t in tests if t in baseline] for line, tests in tests_of.items()}
         report.failing = sum(1 for failed, _ in baseline.values() if failed)
         report.passing = len(baseline) - report.failing
@@ -256,10 +259,7 @@ class MutationAnalysis:
             report.stopped = "no test fails in the mutation runner"
             report.seconds = time.monotonic() - start
             return report
-        slowest = max((r.seconds for r in reference.results.values() if r.status != TestStatus.TIMEOUT), default=0.0)
-        # A slow test keeps twice its own time at least, so that a loaded machine does not kill mutants.
-        timeout = min(max(budget.max_test_timeout, 2 * slowest),
-                      max(budget.min_test_timeout, budget.timeout_factor * slowest))
+        timeout = self._mutant_timeout(reference.values())
         report.stopped = "done"
         for _round in range(budget.per_line):
             for line, queue in queues.items():
@@ -270,6 +270,26 @@ class MutationAnalysis:
                 break
         report.seconds = time.monotonic() - start
         return report
+
+    def _mutant_timeout(self, results: Iterable[TestResult]) -> float:
+        """The per-test limit of a mutant's run: `timeout_factor` times the slowest test of the unmutated
+        program, within [min_test_timeout, max_test_timeout], and never less than twice that test's time
+        (so that a loaded machine does not kill mutants)."""
+        budget = self.budget
+        slowest = max((r.seconds for r in results if r.status != TestStatus.TIMEOUT), default=0.0)
+        return min(max(budget.max_test_timeout, 2 * slowest),
+                   max(budget.min_test_timeout, budget.timeout_factor * slowest))
+
+    def _reference(self, failing: list[str], passing: list[str]) -> dict[str, TestResult]:
+        """The unmutated program's results: the passing tests under the bug's own limit, then the failing ones
+        under the longest limit a mutant could get from them. A failing test that runs past it (a fault
+        that loops forever, common) would time out under every mutant that does not touch the loop too,
+        so waiting the bug's whole limit for it, once per failing test, would buy nothing."""
+        results = dict(self.executor.run({}, passing).results) if passing else {}
+        slowest = max((r.seconds for r in results.values() if r.status != TestStatus.TIMEOUT), default=0.0)
+        limit = max(self.budget.max_test_timeout, 2 * slowest)
+        results.update(self.executor.run({}, failing, limit).results)
+        return results
 
     def _next_valid(self, line: Line, queue: list[Mutant], tests: list[str], baseline: Mapping[str, tuple[bool, str]],
                     timeout: float, report: MutationReport, start: float) -> str:
