@@ -38,7 +38,8 @@ FAMILY_ORDER = ("operator", "condition-negate", "literal", "boundary", "compound
                 "collection-literal", "iterate-rest", "remove-statement", "base-case", "null-check", "emptiness-check",
                 "range-check", "condition-add-clause", "insert-copied", "move-statement")
 MESSAGE_CHARS = 300  # how much of a failure message tells two failures apart
-STILLBORN_SLACK = 3  # mutants drawn per line: this many times the valid ones wanted (some do not compile)
+STILLBORN_SLACK = 3  # mutants drawn per line: this many times the valid ones wanted (some do not compile);
+# also how many of a line's mutants compile in one batch
 
 
 @dataclass(frozen=True)
@@ -235,8 +236,6 @@ class MutationAnalysis:
             made = order_mutants(self.source.mutants(file, read(file), number))[: budget.per_line * STILLBORN_SLACK]
             if made:
                 queues[(file, number)] = made
-        # Every mutant that may run compiles in one go where the worker can (javac: one task for all).
-        self.executor.precompile([{m.file: m.text} for queue in queues.values() for m in queue])
         tests_of = self._tests_per_line(matrix, list(queues), failing)
         everything = sorted({*failing, *(t for tests in tests_of.values() for t in tests)})
         if not queues or not failing:
@@ -261,9 +260,12 @@ class MutationAnalysis:
             return report
         timeout = self._mutant_timeout(reference.values())
         report.stopped = "done"
+        compiled: dict[Line, int] = {}
         for _round in range(budget.per_line):
+            self._precompile(queues, compiled)
             for line, queue in queues.items():
-                report.stopped = self._next_valid(line, queue, tests_of[line], baseline, timeout, report, start)
+                report.stopped = self._next_valid(line, queue, compiled, tests_of[line], baseline, timeout, report,
+                                                  start)
                 if report.stopped != "done":
                     break
             if report.stopped != "done":
@@ -291,8 +293,18 @@ class MutationAnalysis:
         results.update(self.executor.run({}, failing, limit).results)
         return results
 
-    def _next_valid(self, line: Line, queue: list[Mutant], tests: list[str], baseline: Mapping[str, tuple[bool, str]],
-                    timeout: float, report: MutationReport, start: float) -> str:
+    def _precompile(self, queues: Mapping[Line, list[Mutant]], compiled: dict[Line, int]) -> None:
+        """Compile the next STILLBORN_SLACK mutants of every line whose compiled ones are spent, in one go
+        where the worker can (javac: one task for all). Batches, not every mutant drawn at once: most lines
+        need two or three mutants before the budget is spent, and compiling is most of a Java mutant's cost."""
+        batches = {line: queue[:STILLBORN_SLACK] for line, queue in queues.items() if queue and not compiled.get(line)}
+        if batches:
+            self.executor.precompile([{m.file: m.text} for batch in batches.values() for m in batch])
+            compiled.update({line: len(batch) for line, batch in batches.items()})
+
+    def _next_valid(self, line: Line, queue: list[Mutant], compiled: dict[Line, int], tests: list[str],
+                    baseline: Mapping[str, tuple[bool, str]], timeout: float, report: MutationReport,
+                    start: float) -> str:
         """Run the line's next mutants until one compiles (stillborn ones are cheap and do not count
         against the mutant budget); why the analysis must stop, or "done"."""
         while queue:
@@ -300,6 +312,8 @@ class MutationAnalysis:
                 return "mutant budget"
             if time.monotonic() - start > self.budget.seconds:
                 return "time budget"
+            self._precompile({line: queue}, compiled)
+            compiled[line] -= 1
             try:
                 outcome = self._run_mutant(queue.pop(0), tests, baseline, timeout)
             except FaultLocalizationError as exc:
