@@ -24,7 +24,6 @@ import contextlib
 import difflib
 import hashlib
 import os
-import posixpath
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -36,7 +35,7 @@ from repair.containers.local import LocalWorkspace
 from repair.containers.workspace import Workspace
 from repair.datasets.bug import Bug
 from repair.errors import PatchError
-from repair.patch import Patch, content_key
+from repair.patch import Patch, content_key, text_diff
 from repair.runners import TestReport, TestRunner, make_test_runner
 from repair.runners.base import WarmTestRunner
 from repair.runners.fast_java import FastJavaRunner, ProjectJavaRunner
@@ -383,9 +382,4 @@ def changed_lines(old: str, new: str) -> list[int]:
 
 
 def _diff(originals: dict[str, str], patched: dict[str, str]) -> str:
-    out: list[str] = []
-    for path in sorted(patched):
-        norm = posixpath.normpath(path)
-        out.extend(difflib.unified_diff(originals[path].splitlines(keepends=True),
-                                        patched[path].splitlines(keepends=True), f"a/{norm}", f"b/{norm}"))
-    return "".join(out)
+    return "".join(text_diff(path, originals[path], patched[path]) for path in sorted(patched))

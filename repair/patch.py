@@ -7,6 +7,7 @@ old lines occur exactly once, and it is reported in `AppliedPatch.notes`.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import posixpath
 import re
@@ -326,3 +327,22 @@ DIFF_FENCE = re.compile(r"```(?:diff|patch|udiff)?[ \t]*\n(.*?)```", re.S)
 def _strip_fences(text: str) -> str:
     fenced = DIFF_FENCE.search(text)
     return fenced.group(1) if fenced else text
+
+
+def text_diff(path: str, old: str | None, new: str | None) -> str:
+    """A file's change as `git diff` writes it (`diff --git` header, `/dev/null` for a created or deleted
+    file, the no-newline marker), so that a patch made from texts reads like one made from a checkout."""
+    if old == new:
+        return ""
+    norm = posixpath.normpath(path)
+    lines = difflib.unified_diff(_diff_lines(old or ""), _diff_lines(new or ""),
+                                 f"a/{norm}" if old is not None else "/dev/null",
+                                 f"b/{norm}" if new is not None else "/dev/null")
+    return f"diff --git a/{norm} b/{norm}\n" + "".join(lines)
+
+
+def _diff_lines(text: str) -> list[str]:
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n\\ No newline at end of file\n"
+    return lines

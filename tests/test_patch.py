@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from repair.errors import PatchError, PatchRefusedError
-from repair.patch import Patch
+from repair.patch import Patch, text_diff
 
 SOURCE = "def f(a, b):\n    if a < b:\n        return a\n    return b\n"
 DIFF = """--- a/m.py
@@ -112,3 +112,11 @@ def test_test_configuration_is_refused_like_tests() -> None:
         diff = f"--- a/{path}\n+++ b/{path}\n@@ -1 +1 @@\n-a\n+b\n"
         with pytest.raises(PatchRefusedError):
             Patch.parse(diff).check_paths(bug.is_test_path)
+
+
+def test_a_diff_made_from_texts_reads_like_git_diff_and_applies_back() -> None:
+    diff = text_diff("pkg/../m.py", "a\nb", "a\nc")
+    assert diff.startswith("diff --git a/m.py b/m.py\n--- a/m.py\n+++ b/m.py\n")
+    assert diff.count("\\ No newline at end of file") == 2
+    assert Patch.parse(diff).apply_to_texts(lambda path: "a\nb").files == {"m.py": "a\nc"}
+    assert "--- /dev/null" in text_diff("new.py", None, "x\n") and text_diff("same.py", "x\n", "x\n") == ""
