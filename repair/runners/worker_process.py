@@ -173,15 +173,15 @@ def written(workspace: Workspace, files: Mapping[str, str | None]) -> Iterator[N
 def _written(workspace: Workspace, files: Mapping[str, str | None]) -> Iterator[None]:
     originals = {path: workspace.read_file(path) if workspace.exists(path) else None for path in files}
     try:
-        for path, text in files.items():
-            if text is None:
-                workspace.run(["rm", "-f", "--", path], timeout=30)
-            else:
-                workspace.write_file(path, text)
+        _put(workspace, files)
         yield
     finally:
-        for path, original in originals.items():
-            if original is None:
-                workspace.run(["rm", "-f", "--", path], timeout=30)
-            else:
-                workspace.write_file(path, original)
+        _put(workspace, originals)
+
+
+def _put(workspace: Workspace, files: Mapping[str, str | None]) -> None:
+    for path, text in files.items():
+        if text is None:
+            workspace.run(["rm", "-f", "--", path], timeout=30)
+        else:
+            workspace.write_file(path, text)
