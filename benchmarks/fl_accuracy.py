@@ -17,10 +17,11 @@ With `--overhead`, a plain test run comes first in the same checkout, and the co
 printed as a ratio to it.
 
 Resumable: a row per bug goes to OUT/rows.jsonl as it ends (`--resume` skips bugs already there), and the
-evidence of each bug to OUT/evidence/<bug>.json.gz (to study rankings without rerunning).
+evidence of each bug to OUT/evidence/<bug>.json.gz (to study rankings without rerunning; `--rerank` ranks
+it again with the current code).
 
     python benchmarks/fl_accuracy.py --out /tmp/fl-acc [--suites quixbugs-java,quixbugs-python,defects4j]
-        [--quixbugs ../shared/benchmarks/quixbugs.tar.gz] [--bugs 'GCD,Cli-*'] [--resume] [--summary]
+        [--quixbugs ../shared/benchmarks/quixbugs.tar.gz] [--bugs 'GCD,Cli-*'] [--resume] [--summary] [--rerank]
 
 Defects4J needs the local framework on PATH (`export PATH="/opt/d4j/shim:/opt/d4j/framework/bin:$PATH"
 TZ=America/Los_Angeles`).
@@ -48,6 +49,7 @@ from repair.datasets.registry import DatasetOptions, open_dataset
 from repair.errors import RepairError
 from repair.fault_localization import METHODS, FaultLocalizer
 from repair.fault_localization.combined import needs_mutation, rank
+from repair.fault_localization.evidence import Evidence
 from repair.offline.mutants import TemplateMutants
 from repair.syntax import language_of, parse
 
@@ -168,9 +170,8 @@ def measure(bug_id: str, options: DatasetOptions, out: Path, overhead: bool = Fa
                                "ranks": {}, "seconds": {}}
         if plain is not None:
             row["plain_s"] = round(plain, 2)
+        row["ranks"] = ranks(evidence, truth)
         for formula in METHODS:
-            ranked = rank(evidence, formula)
-            row["ranks"][formula] = next((i for i, (line, _s, _sig) in enumerate(ranked, 1) if line in truth), None)
             row["seconds"][formula] = round(evidence.coverage_seconds
                                             + (evidence.mutation_seconds if needs_mutation(formula) else 0.0), 2)
         (out / "evidence").mkdir(parents=True, exist_ok=True)
@@ -179,6 +180,24 @@ def measure(bug_id: str, options: DatasetOptions, out: Path, overhead: bool = Fa
         return row
     finally:
         checked.close()
+
+
+def ranks(evidence: Evidence, truth: set[tuple[str, int]]) -> dict[str, int | None]:
+    """Per formula (and the combination): the rank of the first line of the fix, None when it is not ranked."""
+    return {formula: next((i for i, (line, _s, _sig) in enumerate(rank(evidence, formula), 1) if line in truth), None)
+            for formula in METHODS}
+
+
+def rerank(row: dict[str, Any], out: Path) -> dict[str, Any]:
+    """`row` with its ranks computed again, by the current code, from the evidence its run saved (the
+    seconds stay those measured): a change of the ranking is measured without running anything."""
+    saved = out / "evidence" / f"{row['bug'].replace(':', '__')}.json.gz"
+    if "ranks" not in row or not saved.exists():
+        return row
+    with gzip.open(saved, "rt") as f:
+        data = json.load(f)
+    truth = {(file, int(n)) for file, _, n in (t.rpartition(":") for t in data["truth"])}
+    return {**row, "ranks": ranks(Evidence.from_dict(data["evidence"]), truth)}
 
 
 # -- the driver ----------------------------------------------------------------------------------------
@@ -247,14 +266,21 @@ def main() -> None:
     parser.add_argument("--bugs", help="comma-separated names or globs (GCD, Cli-*, quixbugs-python:*)")
     parser.add_argument("--resume", action="store_true", help="keep OUT/rows.jsonl and skip the bugs in it")
     parser.add_argument("--summary", action="store_true", help="only print the summary of OUT/rows.jsonl")
+    parser.add_argument("--rerank", action="store_true",
+                        help="rank OUT's saved evidence again with the current code (rows rewritten, seconds kept), "
+                             "then print the summary")
     parser.add_argument("--overhead", action="store_true",
                         help="also time a plain test run per bug and print the coverage run's overhead")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     rows_file = out / "rows.jsonl"
-    if args.summary:
-        summarise([json.loads(line) for line in rows_file.read_text().splitlines() if line.strip()])
+    if args.summary or args.rerank:
+        rows = [json.loads(line) for line in rows_file.read_text().splitlines() if line.strip()]
+        if args.rerank:
+            rows = [rerank(row, out) for row in rows]
+            rows_file.write_text("".join(json.dumps(row) + "\n" for row in rows))
+        summarise(rows)
         return
     if not args.resume:
         rows_file.unlink(missing_ok=True)

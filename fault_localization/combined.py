@@ -29,10 +29,12 @@ The combination (`combined_score`) is a weighted sum of evidence that each has a
   over declarations and braces); at a tenth of the weight (at most 0.1 between two kinds) it orders lines
   the dynamic evidence ties or nearly ties, and does not overrule a spectrum that tells lines apart.
 
-Ties are broken by evidence, in order: fixes, Metallaxis, Ochiai, the stack weight, the kind prior, fewer
-passing tests executing the line; only lines with identical evidence fall back on file and line, so that
-the ranking is the same on every run. The weights are round numbers chosen with the meaning above; they
-were checked, not fitted, on QuixBugs and Defects4J (docs/fault_localization.md has the figures).
+Ties are broken by evidence, in order: fixes, Metallaxis, the share of the line's mutants some test tells
+apart (a line whose mutants mostly live is one whose effect the tests barely observe, while a fault's
+effect reaches a failing assertion), Ochiai, the stack weight, the kind prior, fewer passing tests
+executing the line; only lines with identical evidence fall back on file and line, so that the ranking is
+the same on every run. The weights are round numbers chosen with the meaning above; they were checked, not
+fitted, on QuixBugs and Defects4J (docs/fault_localization.md has the figures).
 """
 
 from __future__ import annotations
@@ -102,6 +104,7 @@ def _combined(evidence: Evidence) -> Ranked:
     metallaxis = report.metallaxis(killed_only=True) if report is not None else {}
     fixes = report.fixes(killed_only=True) if report is not None else {}
     muse = report.muse() if report is not None else {}
+    told_apart = report.told_apart() if report is not None else {}
     mean = sum(metallaxis.values()) / len(metallaxis) if metallaxis else 0.0
     rows: Ranked = []
     for line in evidence.lines:
@@ -112,15 +115,15 @@ def _combined(evidence: Evidence) -> Ranked:
             signals["stack"] = evidence.stack[line]
         if line in metallaxis:
             signals.update(metallaxis=metallaxis[line], metallaxis_vs_mean=metallaxis[line] - mean,
-                           muse=muse[line], fixes=fixes[line])
+                           muse=muse[line], fixes=fixes[line], told_apart=told_apart[line])
         rows.append((line, combined_score(signals), signals))
 
     def key(row: tuple[Line, float, dict[str, float]]) -> tuple[object, ...]:
         line, score, signals = row
         spectrum = evidence.spectra.get(line)
         return (-round(score, 9), -signals.get("fixes", 0.0), -signals.get("metallaxis_vs_mean", 0.0),
-                -signals.get("ochiai", 0.0), -signals.get("stack", 0.0), -signals["kind"],
-                spectrum.ep if spectrum is not None else 0, line[0], line[1])
+                -signals.get("told_apart", 0.0), -signals.get("ochiai", 0.0), -signals.get("stack", 0.0),
+                -signals["kind"], spectrum.ep if spectrum is not None else 0, line[0], line[1])
 
     return sorted(rows, key=key)
 

@@ -174,6 +174,18 @@ class MutationReport:
             out[line] = max(out.get(line, 0.0), o.fixed_failing / self.failing if self.failing else 0.0)
         return out
 
+    def told_apart(self) -> dict[Line, float]:
+        """Per mutated line: the share of its valid mutants that some test tells apart from the program."""
+        valid: dict[Line, int] = {}
+        informative: dict[Line, int] = {}
+        for o in self.valid:
+            line = (o.mutant.file, o.mutant.line)
+            valid[line] = valid.get(line, 0) + 1
+        for o in self.informative:
+            line = (o.mutant.file, o.mutant.line)
+            informative[line] = informative.get(line, 0) + 1
+        return {line: informative.get(line, 0) / n for line, n in valid.items()}
+
     def to_dict(self) -> dict[str, Any]:
         return {"seconds": round(self.seconds, 3), "stopped": self.stopped, "failing": self.failing,
                 "passing": self.passing, "lines": [[f, n] for f, n in self.lines],

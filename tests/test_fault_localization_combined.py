@@ -3,8 +3,14 @@ move a line from where the spectrum puts it. Scores are checked on hand-made evi
 
 from __future__ import annotations
 
+import gzip
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 from repair.fault_localization import Spectrum
-from repair.fault_localization.combined import combined_score, rank
+from repair.fault_localization.combined import METHODS, combined_score, rank
 from repair.fault_localization.evidence import Evidence
 from repair.fault_localization.mutation import Mutant, MutantOutcome, MutationReport
 
@@ -66,3 +72,34 @@ def test_the_kind_prior_orders_near_ties_but_not_a_spectrum_that_tells_lines_apa
     evidence.spectra[(F, 5)] = Spectrum(2, 2, 0, 2)
     assert order(evidence) == [2, 5]  # equal spectra: the condition first
     assert combined_score({"ochiai": 0.5, "kind": 1.0}) - combined_score({"ochiai": 0.5, "kind": 0.0}) <= 0.1
+
+
+def test_a_tie_goes_to_the_line_whose_mutants_the_tests_tell_apart_more_often() -> None:
+    # Lines 4 and 9: the same spectrum, kind and best mutant; half of line 4's mutants lived.
+    report = MutationReport(outcomes=[outcome(4, killed_failing=2), outcome(4), outcome(9, killed_failing=2),
+                                      outcome(9, killed_failing=1)], failing=2, passing=3)
+    assert report.told_apart() == {(F, 4): 0.5, (F, 9): 1.0}
+    evidence = Evidence(spectra={(F, 4): Spectrum(2, 1, 0, 2), (F, 9): Spectrum(2, 1, 0, 2)},
+                        kinds={(F, 4): "assignment", (F, 9): "assignment"}, mutation=report)
+    ranked = rank(evidence)
+    assert [line for (_f, line), _s, _sig in ranked] == [9, 4] and ranked[0][1] == ranked[1][1]
+
+
+def test_the_benchmark_ranks_saved_evidence_again_with_the_current_rule(tmp_path: Path) -> None:
+    # A row as benchmarks/fl_accuracy.py wrote it, with ranks from some older rule, and the evidence it saved.
+    evidence = Evidence(spectra={(F, 4): Spectrum(2, 1, 0, 2), (F, 9): Spectrum(2, 1, 0, 2)},
+                        kinds={(F, 4): "assignment", (F, 9): "condition"})
+    row = {"bug": "local:prog", "truth": [f"{F}:4"], "total_s": 3.0, "cpu_s": 2.0, "coverage_s": 1.0,
+           "mutation_s": 2.0, "notes": [], "ranks": dict.fromkeys(METHODS, 1),
+           "seconds": dict.fromkeys(METHODS, 1.0)}
+    (tmp_path / "rows.jsonl").write_text(json.dumps(row) + "\n")
+    (tmp_path / "evidence").mkdir()
+    with gzip.open(tmp_path / "evidence" / "local__prog.json.gz", "wt") as f:
+        json.dump({"bug": row["bug"], "truth": row["truth"], "evidence": evidence.to_dict()}, f)
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "fl_accuracy.py"
+    done = subprocess.run([sys.executable, str(script), "--out", str(tmp_path), "--rerank"], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    again = json.loads((tmp_path / "rows.jsonl").read_text())
+    assert again["ranks"]["combined"] == 2 and again["ranks"]["ochiai"] == 1  # the condition's prior; line order
+    assert again["total_s"] == 3.0  # what was measured stays
