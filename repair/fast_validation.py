@@ -246,7 +246,7 @@ class FastPatchValidator(PatchValidator):
         if full:
             self.baseline()  # calibrates a project runner, which may turn the warm path off
         if not self.fast or any(f.create or f.delete for f in parsed.files):
-            with disk_lock(self.workspace):  # the plain path writes the patch into the checkout
+            with disk_lock(self.workspace).exclusive():  # the plain path writes the patch into the checkout
                 return self._timed(lambda: super(FastPatchValidator, self).validate(parsed, full), runner)
 
         def read(path: str) -> str | None:
@@ -265,7 +265,7 @@ class FastPatchValidator(PatchValidator):
         if hit is not None:
             return ValidationResult(**{**hit.__dict__, "cached": True, "notes": applied.notes})
         if full:  # the wider tests' baselines, on the unpatched code
-            with disk_lock(self.workspace):
+            with disk_lock(self.workspace).exclusive():
                 units = self.scope.prepare(changed_files(parsed))
         originals = {path: self.workspace.read_file(path) for path in applied.files}
         if isinstance(runner, WarmTestRunner) and not isinstance(runner, ProjectJavaRunner):
@@ -282,7 +282,7 @@ class FastPatchValidator(PatchValidator):
             result = self._timed(lambda: self._run_tests(full, units, run, lambda b: self._rest(b, originals, files),
                                                          wider), runner)
         else:
-            with disk_lock(self.workspace), self._focused(list(applied.files)):
+            with disk_lock(self.workspace).exclusive(), self._focused(list(applied.files)):
                 try:
                     for path, content in applied.files.items():
                         self.workspace.write_file(path, content)

@@ -5,7 +5,10 @@ Real javac/JUnit in the warm JVM and real pytest in the warm worker, on tiny rea
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,6 +20,7 @@ from repair.fast_validation import FastPatchValidator, room_for_a_second_worker
 from repair.runners.base import TestSetup
 from repair.runners.fast_java import FastJavaRunner, coverage_entries
 from repair.runners.fast_python import FastPythonRunner
+from repair.runners.worker_process import written
 
 COUNTER = """package p;
 
@@ -216,6 +220,34 @@ def test_python_coverage_comes_from_the_warm_worker(python_repo: LocalWorkspace)
         assert covered[f"{python_repo.path}/prog/counter.py"] == [6, 7]
         assert runner.warm_runs == 1
     finally:
+        runner.close()
+
+
+def test_a_warm_run_waits_while_another_thread_has_a_candidate_written(python_repo: LocalWorkspace) -> None:
+    # The warm session re-executes a module whose file changed on disk: a run on one worker must not see the
+    # candidate another thread wrote into the checkout (for its wider tests, or a plain run).
+    runner = FastPythonRunner(python_repo, PY_SETUP)
+    test = "tests/test_counter.py::test_first_call_is_first"
+    entered, release = threading.Event(), threading.Event()
+
+    def hold_a_candidate() -> None:
+        with written(python_repo, {"prog/counter.py": COUNTER_PY.replace("CALLS += 1", "CALLS += 41")}):
+            entered.set()
+            release.wait(30)
+
+    try:
+        assert runner.run().passing == [test]  # the warm session is up
+        with ThreadPoolExecutor(max_workers=2) as threads:
+            holder = threads.submit(hold_a_candidate)
+            assert entered.wait(30)
+            run = threads.submit(runner.run_patched, {})
+            time.sleep(0.5)
+            assert not run.done()  # it waits for the candidate to leave the disk
+            release.set()
+            holder.result()
+            assert run.result().passing == [test]
+    finally:
+        release.set()
         runner.close()
 
 

@@ -36,7 +36,7 @@ from repair.runners.java_classpath import ProjectClasspath, class_dir_fingerprin
 from repair.runners.java_env import JACOCO_AGENT, JACOCO_CLI, find_jar, junit_classpath, require_jdk
 from repair.runners.junit import JSON_SOURCE, JVM_START_SLACK, SHARED_SOURCES, JUnit4Runner
 from repair.runners.report import TestReport, TestResult, TestStatus
-from repair.runners.worker_process import WorkerError, WorkerProcess, WorkerSlot, written
+from repair.runners.worker_process import WorkerError, WorkerProcess, WorkerSlot, disk_lock, written
 from repair.user_cache import user_cache_dir
 
 WORKER_SOURCE = Path(__file__).resolve().parent.parent / "java" / "ValidationWorker.java"
@@ -182,7 +182,8 @@ class FastJavaRunner:
         """`fast()` in the worker; `plain()` when the worker cannot be used or fails (it is stopped then)."""
         if self.usable:
             try:
-                return fast()
+                with disk_lock(self.workspace).shared():  # the worker compiles from the checkout
+                    return fast()
             except (WorkerError, OSError) as exc:
                 self.fallbacks.append(str(exc))
                 self.close()

@@ -31,7 +31,7 @@ from repair.runners.pytest_runner import (
     PytestRunner,
 )
 from repair.runners.report import TestReport, TestResult, TestStatus
-from repair.runners.worker_process import WorkerError, WorkerProcess, WorkerSlot, written
+from repair.runners.worker_process import WorkerError, WorkerProcess, WorkerSlot, disk_lock, written
 
 WORKER_SCRIPT = Path(__file__).with_name("fast_python_worker.py")
 # Coverage's plugin, for the runs the warm session cannot take (it sits next to our report plugin).
@@ -148,7 +148,10 @@ class FastPythonRunner:
         its files on disk."""
         if self.usable:
             try:
-                return self._run_fast(tests, fail_fast, patched, coverage)
+                # The warm session re-executes a module whose file changed on disk: no other thread's candidate
+                # may be written there meanwhile.
+                with disk_lock(self.workspace).shared():
+                    return self._run_fast(tests, fail_fast, patched, coverage)
             except (WorkerError, OSError) as exc:
                 self.fallbacks.append(str(exc))
                 self.close()

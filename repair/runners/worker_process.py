@@ -152,20 +152,71 @@ class WorkerSlot:
             self._threads = None
 
 
-_DISK_LOCKS: dict[str, threading.RLock] = {}
+class DiskLock:
+    """The lock of a workspace's files, so that two validations at once never see each other's files.
+
+    `exclusive` (re-entrant): held while a candidate is written there (`written`) and while code runs that must
+    see the unpatched files. `shared`: held by warm-worker runs, which read the checkout too (a warm pytest
+    session re-executes a module whose file changed on disk, a JVM compiles from it), so that they never run
+    while another thread has a candidate written; any number of them run at once. A thread that holds
+    `exclusive` passes through `shared`; one that holds `shared` must not ask for `exclusive`.
+    """
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._readers = 0
+        self._writer: int | None = None  # the thread that holds `exclusive`
+        self._depth = 0
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        me = threading.get_ident()
+        with self._changed:
+            if self._writer != me:
+                self._changed.wait_for(lambda: self._writer is None and self._readers == 0)
+                self._writer = me
+            self._depth += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._depth -= 1
+                if self._depth == 0:
+                    self._writer = None
+                    self._changed.notify_all()
+
+    @contextlib.contextmanager
+    def shared(self) -> Iterator[None]:
+        me = threading.get_ident()
+        with self._changed:
+            if self._writer == me:  # it reads what it wrote itself
+                counted = False
+            else:
+                self._changed.wait_for(lambda: self._writer is None)
+                self._readers += 1
+                counted = True
+        try:
+            yield
+        finally:
+            if counted:
+                with self._changed:
+                    self._readers -= 1
+                    self._changed.notify_all()
 
 
-def disk_lock(workspace: Workspace) -> threading.RLock:
-    """The lock of a workspace's files: held while a candidate is written there (`written`), and while code runs
-    that must see the unpatched files, so that two validations at once never see each other's files."""
-    return _DISK_LOCKS.setdefault(workspace.path, threading.RLock())
+_DISK_LOCKS: dict[str, DiskLock] = {}
+
+
+def disk_lock(workspace: Workspace) -> DiskLock:
+    """The `DiskLock` of a workspace's files."""
+    return _DISK_LOCKS.setdefault(workspace.path, DiskLock())
 
 
 @contextlib.contextmanager
 def written(workspace: Workspace, files: Mapping[str, str | None]) -> Iterator[None]:
     """`files` written into the workspace while the block runs (None: no such file); the old contents (or no
     file) afterwards."""
-    with disk_lock(workspace), _written(workspace, files):
+    with disk_lock(workspace).exclusive(), _written(workspace, files):
         yield
 
 
