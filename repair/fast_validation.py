@@ -43,7 +43,7 @@ from repair.runners.fast_python import FastPythonRunner
 from repair.runners.java_classpath import ProjectClasspath, defects4j_classpath, gradle_classpath, maven_classpath
 from repair.runners.worker_process import WorkerError, disk_lock, written
 from repair.syntax import language_of, parse
-from repair.validation import PatchValidator, ValidationResult, changed_files
+from repair.validation import PatchValidator, ValidationResult
 from repair.verdict_scope import TestSet, Unit, VerdictScope
 
 MAX_NAMED_TESTS = 5000  # a bigger suite's second stage runs as the runner finds it, not test by test
@@ -266,7 +266,7 @@ class FastPatchValidator(PatchValidator):
             return ValidationResult(**{**hit.__dict__, "cached": True, "notes": applied.notes})
         if full:  # the wider tests' baselines, on the unpatched code
             with disk_lock(self.workspace).exclusive():
-                units = self.scope.prepare(changed_files(parsed))
+                units = self.scope.prepare(parsed.changed_paths())
         originals = {path: self.workspace.read_file(path) for path in applied.files}
         if isinstance(runner, WarmTestRunner) and not isinstance(runner, ProjectJavaRunner):
             files = applied.files

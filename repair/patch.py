@@ -210,6 +210,7 @@ class Patch:
         return applied
 
     def changed_paths(self) -> list[str]:
+        """The files the patch writes, creates or deletes, as workspace paths."""
         return [posixpath.normpath(f.path) for f in self.files]
 
 

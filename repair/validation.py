@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -123,9 +122,9 @@ class PatchValidator:
         units: list[Unit] = []
         if full:
             self.baseline()  # on the unpatched code: a regression is only visible against it
-            units = self.scope.prepare(changed_files(parsed))  # so are the wider tests' baselines
+            units = self.scope.prepare(parsed.changed_paths())  # so are the wider tests' baselines
         originals = {path: self.workspace.read_file(path) if self.workspace.exists(path) else None
-                     for path in changed_files(parsed)}
+                     for path in parsed.changed_paths()}
         snapshot = self.workspace.snapshot()
         try:
             try:
@@ -207,11 +206,6 @@ class PatchValidator:
         status = "not-plausible" if regressions else "plausible"
         return ValidationResult(status, regressions=regressions, failure_details=details, fixed=failing,
                                 tests_run=tests_run, scope=_dicts(sets))
-
-
-def changed_files(patch: Patch) -> list[str]:
-    """The files a patch writes, created or deleted, as workspace paths."""
-    return [posixpath.normpath(f.path) for f in patch.files]
 
 
 def _dicts(sets: list[TestSet]) -> list[dict[str, Any]]:
