@@ -249,6 +249,48 @@ def test_python_missing_statements_are_inserted_from_donors(snippet: str, insert
     assert any(f"\n{indent}{inserted}\n{PYTHON_SEARCH.splitlines()[line - 1]}\n" in c.new_text for c in cands)
 
 
+RELAX = """def relax(source, by_edge):
+    by_node = {v: float('inf') for u, v in by_edge}
+    by_node[source] = 0
+    for (u, v), w in by_edge.items():
+        by_edge[u, v] = min(by_node[u] + w, by_node[v])
+    return by_node
+"""
+JAVA_RELAX = """import java.util.*;
+
+public class Relax {
+    public static Map<String, Integer> relax(String source, Map<List<String>, Integer> byEdge) {
+        Map<String, Integer> byNode = new HashMap<String, Integer>();
+        byNode.put(source, 0);
+        for (List<String> edge : byEdge.keySet()) {
+            int w = Math.min(byNode.get(edge.get(0)) + byEdge.get(edge), byNode.get(edge.get(1)));
+            byEdge.put(edge, w);
+        }
+        return byNode;
+    }
+}
+"""
+
+
+def test_a_write_to_the_wrong_container_goes_to_the_one_the_method_reads() -> None:
+    line = line_of(RELAX, "by_edge[u, v] = ")
+    made = fixes("python", RELAX, line)
+    assert made.get(with_line(RELAX, line, "        by_node[v] = min(by_node[u] + w, by_node[v])")) == "redirect-write"
+    line = line_of(JAVA_RELAX, "byEdge.put(edge, w);")
+    made = fixes("java", JAVA_RELAX, line)
+    assert made.get(with_line(JAVA_RELAX, line, "            byNode.put(edge.get(1), w);")) == "redirect-write"
+    # A list's `get(i)` is no key to put at.
+    assert not any("edge.put(" in text for text in made)
+
+
+def test_a_list_comprehension_is_joined_with_a_live_list() -> None:
+    text = ("def subsets(xs):\n    if not xs:\n        return [[]]\n    rest = subsets(xs[1:])\n"
+            "    return [[xs[0]] + s for s in rest]\n")
+    line = line_of(text, "return [[xs[0]]")
+    made = fixes("python", text, line)
+    assert made.get(with_line(text, line, "    return rest + [[xs[0]] + s for s in rest]")) == "join-list"
+
+
 def test_every_family_has_a_prior_and_every_location_explains_itself() -> None:
     for language, text in (("java", JAVA_WAYS), ("python", PYTHON_SEARCH)):
         for line in range(1, text.count("\n") + 1):
@@ -294,6 +336,30 @@ def test_an_equality_base_case_of_a_recursion_is_suspect_and_the_next_boundary_i
     assert at_most_one.template == "boundary" and text.replace("== 0", "<= 0") in made
     assert "recursion's base case" in suspicion(equal_one) and not suspicion(at_most_one)
     assert sorted([equal_one, at_most_one], key=preference)[0] is at_most_one
+
+
+def test_a_patch_that_drops_the_last_recursive_call_is_suspect() -> None:
+    text = ("def total(xs):\n    if not xs:\n        return 0\n    return xs[0] + total(xs[1:])\n\n\n"
+            "def loop(xs):\n    return loop(xs)\n")
+    dropped = Candidate("t.py", 4, "expression-reduce", "unwrap", text, text.replace("total(xs[1:])", "xs[1]"), 5)
+    assert "call to itself" in suspicion(dropped)
+    # A call that passes the function's own parameters unchanged can only recurse forever: dropping it is a fix.
+    endless = Candidate("t.py", 8, "expression-reduce", "unwrap", text, text.replace("return loop(xs)",
+                                                                                      "return xs"), 5)
+    assert not suspicion(endless)
+    java = "class T { static int f(int n) { if (n == 0) return 0; return 1 + f(n - 1); } }"
+    assert suspicion(Candidate("T.java", 1, "expression-reduce", "unwrap", java, java.replace("f(n - 1)", "n"), 5))
+
+
+def test_a_patch_that_leaves_a_parameter_unread_is_suspect() -> None:
+    text = ("class Box {\n    int size;\n    int limit;\n    Box(int size) { this.size = size; }\n"
+            "    void setSize(int size) {\n        this.size = size;\n    }\n}\n")
+    ignored = Candidate("Box.java", 6, "variable", "size -> limit", text,
+                        text.replace("        this.size = size;", "        this.size = limit;"), 5)
+    assert "parameter `size` unread" in suspicion(ignored)
+    kept = Candidate("Box.java", 6, "shift-by-one", "size -> size + 1", text,
+                     text.replace("        this.size = size;", "        this.size = size + 1;"), 4)
+    assert not suspicion(kept)
 
 
 def test_partial_candidates_pair_up_best_first() -> None:

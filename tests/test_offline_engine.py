@@ -203,6 +203,38 @@ def test_candidates_that_only_timed_out_are_judged_again_with_patience(tmp_path:
     assert any(r.reason.startswith("judged again with the full per-test limit") for r in outcome.records)
 
 
+REACH = """def reach(graph, start, goal):
+    seen = set()
+
+    def go(node):
+        if node in seen:
+            return False
+        if node == goal:
+            return True
+        return any(
+            go(n) for n in graph[node]
+        )
+
+    return go(start)
+"""
+REACH_TESTS = ("from reach import reach\n\n"
+               "def test_around_a_cycle():\n    assert reach({1: [2], 2: [1, 3], 3: []}, 1, 3)\n\n"
+               "def test_a_dead_end():\n    assert not reach({1: []}, 1, 3)\n")
+
+
+def test_a_suspect_plausible_patch_sends_the_search_on_to_the_next_lines(tmp_path: Path) -> None:
+    # Unwrapping `go(n)` passes both tests by dropping the recursion; the missing `seen.add(node)` belongs to
+    # the next line.
+    lines = [Suspicious("reach.py", 10, "go", 1.0), Suspicious("reach.py", 9, "go", 0.9)]
+    outcome = search_local_repo(tmp_path, {"reach.py": REACH, "test_reach.py": REACH_TESTS}, lines,
+                                SearchBudget(max_candidates=60, max_seconds=600))
+    assert outcome.stopped == "plausible" and outcome.best is not None, outcome.stats.summary()
+    assert "        seen.add(node)\n        return any(" in outcome.best.candidate.new_text
+    suspect = [a for a in outcome.plausible if a.candidate.template == "expression-reduce"]
+    assert suspect and outcome.plausible[-1] is suspect[0]
+    assert outcome.stats.chosen is not None and not outcome.stats.chosen["likely_overfitting"]
+
+
 def test_ranked_lines_weigh_the_score_and_the_lines_above() -> None:
     lines = [Suspicious("a.py", 1, None, 1.0), Suspicious("a.py", 2, None, 1.0), Suspicious("a.py", 3, None, 0.5),
              Suspicious("a.py", 1, None, 0.4), Suspicious("tests/test_a.py", 4, None, 0.4)]

@@ -37,7 +37,13 @@ statement the method is missing. Each says where it comes from:
   to visit the rest (`arr[k:]`, `arr.subList(k, arr.size())`) (ours);
 - `collection_literals` — TBar's literal mutator for Python's list literals: `[]` -> `[x]`, `[[]]`;
 - `replace_attribute` — TBar's variable replacer for qualified names, in Python: `n.outgoing` -> `n.incoming`,
-  the other attribute names the file reads.
+  the other attribute names the file reads;
+- `redirect_write` — TBar's variable replacer on the target of a write, with the method's reads as donors
+  (SimFix's expression replacement with donor code): a value stored into the wrong container goes to one the
+  method reads, at a key it reads it by (`by_edge[u, v] = ...` -> `by_node[v] = ...`,
+  `byEdge.put(e, w)` -> `byNode.put(e.get(1), w)`);
+- `join_live_list` — TBar's "insert an operand" for Python's list values: a list comprehension that builds
+  only part of the answer joined with a live list (`[[x] + s for s in subs]` -> `subs + [...]`).
 """
 
 from __future__ import annotations
@@ -593,10 +599,86 @@ def replace_attribute(ctx: LineContext, donors: Donors) -> Iterator[Proposal]:
             yield "attribute", f".{current} -> .{other}", replace_node(attr, other)
 
 
+def redirect_write(ctx: LineContext, donors: Donors) -> Iterator[Proposal]:
+    def a_map(name: str) -> bool:  # Java: `put` and `get` of a map; a list's `get(i)` is no key to put at
+        kind = donors.kind(name)
+        return kind == "?" or donors.collection_kind(kind) == "map"
+
+    if ctx.method is None:
+        return
+    body = ctx.method.child_by_field_name("body")
+    if body is None:
+        return
+    for node in ctx.nodes_on_line():
+        if ctx.language == "python" and node.type == "subscript" and _written(node):
+            target = node  # the assignment may span lines; its target is on this one
+            container = target.child_by_field_name("value")
+            if container is None or container.type != "identifier":
+                continue
+            reads = [n for n in walk(body) if n.type == "subscript" and not _written(n)
+                     and (value := n.child_by_field_name("value")) is not None and value.type == "identifier"
+                     and ctx.src(value) != ctx.src(container) and "\n" not in ctx.src(n)]
+            for donor in _nearest_first(ctx, node, reads):
+                yield "redirect-write", f"{ctx.src(target)} -> {donor}", replace_node(target, donor)
+        elif ctx.language == "java" and node.type == "method_invocation":
+            name, obj, args = (node.child_by_field_name(f) for f in ("name", "object", "arguments"))
+            if name is None or obj is None or args is None or ctx.src(name) != "put" or obj.type != "identifier" \
+                    or len(args.named_children) != 2 or not a_map(ctx.src(obj)):
+                continue
+            value = ctx.src(args.named_children[1])
+            reads = []
+            for read in walk(body):
+                if read.type != "method_invocation" or "\n" in ctx.src(read):
+                    continue
+                r_name, r_obj, r_args = (read.child_by_field_name(f) for f in ("name", "object", "arguments"))
+                if r_name is not None and r_obj is not None and r_args is not None and ctx.src(r_name) == "get" \
+                        and r_obj.type == "identifier" and ctx.src(r_obj) != ctx.src(obj) \
+                        and len(r_args.named_children) == 1 and a_map(ctx.src(r_obj)):
+                    reads.append(read)
+            for donor in _nearest_first(ctx, node, reads):
+                receiver, _, key = donor.partition(".get(")
+                new = f"{receiver}.put({key[:-1]}, {value})"
+                yield "redirect-write", f"{ctx.src(node)} -> {new}", replace_node(node, new)
+
+
+def _written(node: Node) -> bool:
+    """A subscript that is the target of an assignment (a write, not a read)."""
+    parent = node.parent
+    return parent is not None and parent.type in ("assignment", "augmented_assignment") \
+        and parent.child_by_field_name("left") == node
+
+
+def _nearest_first(ctx: LineContext, at: Node, reads: list[Node]) -> list[str]:
+    """The texts of `reads`, those inside `at` first, then by distance in lines, each once."""
+    def distance(n: Node) -> tuple[bool, int]:
+        inside = at.start_byte <= n.start_byte and n.end_byte <= at.end_byte
+        return not inside, abs(n.start_point[0] - at.start_point[0])
+    texts: list[str] = []
+    for read in sorted(reads, key=distance):
+        if ctx.src(read) not in texts:
+            texts.append(ctx.src(read))
+    return texts[:MAX_DONORS]
+
+
+def join_live_list(ctx: LineContext, donors: Donors) -> Iterator[Proposal]:
+    if ctx.language != "python":
+        return
+    for node in ctx.nodes_on_line():
+        if node.type != "list_comprehension" or _value_position(ctx, node) not in ("returned", "assigned"):
+            continue
+        iterated = {ctx.src(clause.child_by_field_name("right")) for clause in node.named_children
+                    if clause.type == "for_in_clause" and clause.child_by_field_name("right") is not None}
+        lists = [v.text for v in donors.variables()
+                 if v.text in iterated or donors.kind(v.text) in ("list", "seq")]
+        for name in sorted(lists, key=lambda n: n not in iterated)[:MAX_DONORS]:
+            yield "join-list", f"{name} + [...]", _wrap(node, f"{name} + ", "")
+            yield "join-list", f"[...] + {name}", _wrap(node, "", f" + {name}")
+
+
 DonorTemplate = Callable[[LineContext, Donors], Iterator[Proposal]]
 
 DONOR_TEMPLATES: tuple[DonorTemplate, ...] = (
     emptiness_and_null_clauses, boolean_from_live_variables, shift_by_one, replace_with_donor_expression,
     wrap_in_call, swap_operands, reduce_expression, insert_collection_update, insert_adapted_statement,
-    insert_state_update, iterate_the_rest, collection_literals, replace_attribute,
+    insert_state_update, iterate_the_rest, collection_literals, replace_attribute, redirect_write, join_live_list,
 )

@@ -16,7 +16,12 @@ marks it so:
 - it removes a statement: it may pass the tests by doing less (Qi et al., "An analysis of patch plausibility
   and correctness", ISSTA 2015: most plausible patches of GenProg, RSRepair and AE only delete functionality);
 - it makes the base case of a recursion an equality on a size (`if (xs.size() == 1) return xs;`): an input
-  below that size never reaches it and recurses forever, which tests rarely show.
+  below that size never reaches it and recurses forever, which tests rarely show;
+- it removes a function's last call to itself (`any(search(n) for n in ns)` -> `any(n for n in ns)`): the
+  recursion, the function's way of doing its work, is gone, and what is left passes by doing less (a
+  recursion that can never end is another matter: there the call keeps its own parameters, `f(arr)` in `f`);
+- it leaves a parameter of the function unread (`this.successors = successors` -> `= predecessors`): the
+  function now ignores an input it was given, which no fix of a wrong computation needs.
 """
 
 from __future__ import annotations
@@ -71,6 +76,11 @@ def suspicion(candidate: Candidate) -> str:
     if _equality_base_case(candidate):
         return ("it makes a recursion's base case an equality on a size: a smaller input never reaches it and "
                 "recurses forever")
+    if _removes_recursion(candidate):
+        return "it removes the function's last call to itself: the recursion is gone, not fixed"
+    ignored = _ignored_parameter(candidate)
+    if ignored:
+        return f"it leaves the parameter `{ignored}` unread: the function ignores an input it is given"
     return ""
 
 
@@ -101,6 +111,125 @@ def _equality_base_case(candidate: Candidate) -> bool:
     name = _text(function.child_by_field_name("name"))
     body = _text(function.child_by_field_name("body"))
     return bool(name) and f"{name}(" in body
+
+
+def _changed_rows(candidate: Candidate) -> tuple[int, int] | None:
+    """The first and last changed row of the old text (0-based), or None when nothing changed."""
+    old_lines, new_lines = candidate.old_text.splitlines(), candidate.new_text.splitlines()
+    head = 0
+    while head < min(len(old_lines), len(new_lines)) and old_lines[head] == new_lines[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(old_lines), len(new_lines)) - head and old_lines[-1 - tail] == new_lines[-1 - tail]:
+        tail += 1
+    if head == len(old_lines) == len(new_lines):
+        return None
+    return head, max(head, len(old_lines) - 1 - tail)
+
+
+def _innermost_function(root: Node, row: int) -> Node | None:
+    function = None
+    for node in walk(root):
+        if node.type in ("method_declaration", "function_definition") and node.start_point[0] <= row <= \
+                node.end_point[0]:
+            function = node  # the innermost one wins: walk goes outside in
+    return function
+
+
+def _self_calls(function: Node) -> list[Node]:
+    """The calls of `function`'s own name in its body, with their arguments (nested functions' bodies aside)."""
+    name = _text(function.child_by_field_name("name"))
+    calls = []
+    for node in walk(function.child_by_field_name("body") or function):
+        if node.type == "method_invocation" and node.child_by_field_name("object") is None:
+            callee = _text(node.child_by_field_name("name"))
+        elif node.type == "call":
+            callee = _text(node.child_by_field_name("function"))
+        else:
+            continue
+        if callee == name:
+            calls.append(node)
+    return calls
+
+
+def _the_function_after(old_function: Node, new_root: Node) -> Node | None:
+    """The function of the new tree that starts where `old_function` did, with its name."""
+    name = _text(old_function.child_by_field_name("name"))
+    return next((n for n in walk(new_root) if n.type == old_function.type
+                 and _text(n.child_by_field_name("name")) == name
+                 and n.start_point[0] == old_function.start_point[0]), None)
+
+
+def _parameters(function: Node) -> list[str]:
+    params = function.child_by_field_name("parameters")
+    if params is None:
+        return []
+    names = []
+    for param in params.named_children:
+        name = param.child_by_field_name("name") if param.type != "identifier" else param
+        if name is None and param.named_children and param.named_children[0].type == "identifier":
+            name = param.named_children[0]  # Python's typed parameter: `x: int`
+        if name is not None and name.type == "identifier":
+            names.append(_text(name))
+    return names
+
+
+def _reads(function: Node) -> set[str]:
+    """The variables the function's body mentions (not the names after a dot: `this.x`, `n.x`, `o.m()`)."""
+    body = function.child_by_field_name("body")
+    if body is None:
+        return set()
+    return {_text(n) for n in walk(body) if n.type == "identifier" and not _after_a_dot(n)}
+
+
+def _after_a_dot(node: Node) -> bool:
+    parent = node.parent
+    if parent is None:
+        return False
+    for kind, name in (("field_access", "field"), ("attribute", "attribute"), ("method_invocation", "name")):
+        if parent.type == kind and parent.child_by_field_name(name) == node:
+            return True
+    return False
+
+
+def _ignored_parameter(candidate: Candidate) -> str:
+    """A parameter the changed function's body mentioned before the patch and does not after it, or ''."""
+    rows = _changed_rows(candidate)
+    if rows is None:
+        return ""
+    language = "python" if candidate.file.endswith(".py") else "java"
+    old_function = _innermost_function(parse(language, candidate.old_text).root_node, rows[0])
+    if old_function is None:
+        return ""
+    new_function = _the_function_after(old_function, parse(language, candidate.new_text).root_node)
+    if new_function is None:
+        return ""
+    before, after = _reads(old_function), _reads(new_function)
+    return next((p for p in _parameters(old_function) if p in before and p not in after), "")
+
+
+def _removes_recursion(candidate: Candidate) -> bool:
+    """The function holding the change called itself before it and does not after it, and none of the calls
+    it lost passed the function's own parameters unchanged (that call could only recurse forever)."""
+    rows = _changed_rows(candidate)
+    if rows is None:
+        return False
+    language = "python" if candidate.file.endswith(".py") else "java"
+    old_function = _innermost_function(parse(language, candidate.old_text).root_node, rows[0])
+    if old_function is None:
+        return False
+    old_calls = _self_calls(old_function)
+    if not old_calls:
+        return False
+    new_function = _the_function_after(old_function, parse(language, candidate.new_text).root_node)
+    if new_function is None or _self_calls(new_function):
+        return False
+    params = _parameters(old_function)
+    for call in old_calls:
+        args = call.child_by_field_name("arguments")
+        if args is not None and [_text(a) for a in args.named_children] == params:
+            return False
+    return True
 
 
 def _common_prefix(a: bytes, b: bytes) -> int:

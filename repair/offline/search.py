@@ -70,6 +70,8 @@ TEMPLATE_PRIOR: dict[str, float] = {
     "wrap-call": 0.04,
     "expression-reduce": 0.04,
     "insert-call": 0.04,
+    "redirect-write": 0.04,
+    "join-list": 0.03,
     "insert-adapted": 0.03,
     "iterate-rest": 0.03,
     "insert-assignment": 0.02,
@@ -79,7 +81,7 @@ TEMPLATE_PRIOR: dict[str, float] = {
 PAIR_SHARE = 0.25  # of the budget, kept for pairs of partial candidates when no single edit is plausible
 MAX_RETRIES = 6  # candidates that failed only by a timeout, judged again when no plausible patch was found
 MAX_RANKED = 20  # plausible patches result.json lists, best first (with --all-plausible)
-LOOK_FURTHER = 40  # candidates of its line tried after a suspect plausible patch, for one that is not
+LOOK_FURTHER = 40  # candidates of its line, then of the others, tried after a suspect plausible patch
 EDIT_SIZE_SCALE = 20.0  # characters; an edit this long halves a template's prior
 PAIRS_AFTER = 8  # candidates validated one by one before the next in line is judged alongside (a second worker)
 RANK_DECAY = 0.9  # a line's weight shrinks by this factor per line ranked strictly above it
@@ -314,7 +316,8 @@ def search(workspace: Workspace, locations: Iterable[Location], validator: Candi
     plausible patch but with partial candidates (some failing tests pass), pairs of the best partials are
     tried (`pairs`); then the single edits resume. A plausible patch that is suspect (`reviewer.suspicion`:
     it deletes behaviour, ...) does not end the search at once: up to `LOOK_FURTHER` more candidates of its
-    line are tried for one that is not. `outcome.plausible` is ordered best first (`preference`).
+    line are tried for one that is not, then as many of the other lines' (the fix may be elsewhere: a
+    statement the suspect patch did without). `outcome.plausible` is ordered best first (`preference`).
 
     A pre-screening validator's short per-test limit can fail a right candidate on a busy machine: when the
     search ends with no plausible patch, the best `MAX_RETRIES` candidates that failed only by timing out
@@ -334,11 +337,14 @@ def search(workspace: Workspace, locations: Iterable[Location], validator: Candi
     frontier = walk.frontier
     read = 0
     share = 1.0 - PAIR_SHARE
+    further: int | None = None  # candidates left to try, once a suspect plausible patch is in hand
     while True:
         while read < len(ranking) and (not frontier or -frontier[0][0] < MAX_PRIOR * ranking[read].weight):
             _read_line(workspace, ranking[read], checker, outcome, frontier, validator)
             read += 1
         stopped = "exhausted" if not frontier else walk.out_of_budget(share)
+        if further is not None and further <= 0 and not stopped:
+            stopped = "plausible"
         if stopped and share < 1.0 and not outcome.plausible:
             share = 1.0  # the pairs' turn, then the single edits resume with the rest of the budget
             if walk.try_pairs(all_plausible):
@@ -350,10 +356,15 @@ def search(workspace: Workspace, locations: Iterable[Location], validator: Candi
             break
         _, rank_of_line, _, candidate = heapq.heappop(frontier)
         attempt = walk.attempt(candidate, rank_of_line)
+        if further is not None and attempt is not None:
+            further -= 1
         if attempt is None or not attempt.result.plausible or all_plausible:
             continue
         if suspicion(candidate):
-            walk.look_further(candidate, frontier)
+            if further is None and not walk.look_further(candidate, frontier):
+                further = LOOK_FURTHER  # the other lines' turn, best first, for a patch that is not suspect
+            if further is not None:
+                continue
         outcome.stopped = "plausible"
         stats.untried += len(frontier)
         break
@@ -469,21 +480,23 @@ class _Walk:
                 self.outcome.plausible.append(attempt)
                 return
 
-    def look_further(self, suspect: Candidate, frontier: list[tuple[float, int, int, Candidate]]) -> None:
+    def look_further(self, suspect: Candidate, frontier: list[tuple[float, int, int, Candidate]]) -> bool:
         """After a plausible but suspect patch, the other candidates of its line (up to `LOOK_FURTHER`), best
-        first, until one is plausible and not suspect: the alternatives a reviewer would weigh it against."""
+        first, until one is plausible and not suspect (True): the alternatives a reviewer would weigh it
+        against."""
         same = sorted(entry for entry in frontier if (entry[3].file, entry[3].line) == (suspect.file, suspect.line))
         frontier[:] = [entry for entry in frontier if (entry[3].file, entry[3].line) != (suspect.file, suspect.line)]
         heapq.heapify(frontier)
         for index, (_, rank_of_line, _, candidate) in enumerate(same[:LOOK_FURTHER]):
             if self.out_of_budget():
                 self.outcome.stats.untried += len(same) - index
-                return
+                return False
             attempt = self.attempt(candidate, rank_of_line)
             if attempt is not None and attempt.result.plausible and not suspicion(candidate):
                 self.outcome.stats.untried += len(same) - index - 1
-                return
+                return True
         self.outcome.stats.untried += max(0, len(same) - LOOK_FURTHER)
+        return False
 
     def try_pairs(self, all_plausible: bool) -> bool:
         """Validate pairs of the partial candidates while the budget lasts; True when one is plausible."""
