@@ -291,6 +291,17 @@ def test_a_list_comprehension_is_joined_with_a_live_list() -> None:
     assert made.get(with_line(text, line, "    return rest + [[xs[0]] + s for s in rest]")) == "join-list"
 
 
+def test_a_java_empty_collection_is_made_to_hold_an_empty_one() -> None:
+    text = ("import java.util.*;\n\npublic class Choose {\n"
+            "    public static ArrayList<ArrayList> choose(int n, int k) {\n"
+            "        if (k == 0) {\n            return new ArrayList();\n        }\n"
+            "        return choose(n - 1, k - 1);\n    }\n}\n")
+    line = line_of(text, "return new ArrayList();")
+    made = fixes("java", text, line)
+    want = "            return new ArrayList(java.util.Arrays.asList(new ArrayList()));"
+    assert made.get(with_line(text, line, want)) == "collection-literal"
+
+
 def test_every_family_has_a_prior_and_every_location_explains_itself() -> None:
     for language, text in (("java", JAVA_WAYS), ("python", PYTHON_SEARCH)):
         for line in range(1, text.count("\n") + 1):

@@ -35,7 +35,8 @@ statement the method is missing. Each says where it comes from:
   (`prev = node`), TBar's "insert missed statement" with the loop's variables as donors (ours);
 - `iterate_the_rest` — a loop over a collection whose prefix the method already took (`arr[:k]`) made
   to visit the rest (`arr[k:]`, `arr.subList(k, arr.size())`) (ours);
-- `collection_literals` — TBar's literal mutator for Python's list literals: `[]` -> `[x]`, `[[]]`;
+- `collection_literals` — TBar's literal mutator for empty collections: Python's `[]` -> `[x]`, `[[]]`; Java's
+  `new ArrayList()` -> one holding an empty one or a parameter (`new ArrayList(java.util.Arrays.asList(...))`);
 - `replace_attribute` — TBar's variable replacer for qualified names, in Python: `n.outgoing` -> `n.incoming`,
   the other attribute names the file reads;
 - `redirect_write` — TBar's variable replacer on the target of a write, with the method's reads as donors
@@ -571,8 +572,12 @@ def iterate_the_rest(ctx: LineContext, donors: Donors) -> Iterator[Proposal]:
         yield "iterate-rest", f"iterate {rest}", replace_node(over, rest)
 
 
+_JAVA_EMPTY_COLLECTIONS = ("ArrayList", "LinkedList", "HashSet", "LinkedHashSet", "TreeSet", "ArrayDeque")
+
+
 def collection_literals(ctx: LineContext, donors: Donors) -> Iterator[Proposal]:
     if ctx.language == "java":
+        yield from _java_collection_literals(ctx, donors)
         return
     for node in ctx.nodes_on_line():
         if node.type != "list" or node.named_children:
@@ -581,6 +586,24 @@ def collection_literals(ctx: LineContext, donors: Donors) -> Iterator[Proposal]:
         params = [v for v in donors.variables() if v.row < 0]
         for var in (params + donors.locals())[:MAX_DONORS]:
             yield "collection-literal", f"[] -> [{var.text}]", replace_node(node, f"[{var.text}]")
+
+
+def _java_collection_literals(ctx: LineContext, donors: Donors) -> Iterator[Proposal]:
+    """A returned or assigned empty collection (`new ArrayList()`, no capacity) made to hold one element."""
+    for node in ctx.nodes_on_line():
+        if node.type != "object_creation_expression" or _value_position(ctx, node) not in ("returned", "assigned"):
+            continue
+        kind, args = node.child_by_field_name("type"), node.child_by_field_name("arguments")
+        if kind is None or args is None or args.named_children:
+            continue
+        base = ctx.src(kind).split("<", 1)[0].rsplit(".", 1)[-1]
+        if base not in _JAVA_EMPTY_COLLECTIONS:
+            continue
+        created = ctx.src(kind)
+        elements = [f"new {base}()"] + [v.text for v in donors.variables() if v.row < 0][:MAX_DONORS]
+        for element in elements:
+            yield "collection-literal", f"new {created}() -> holding {element}", replace_node(
+                node, f"new {created}(java.util.Arrays.asList({element}))")
 
 
 def replace_attribute(ctx: LineContext, donors: Donors) -> Iterator[Proposal]:
@@ -625,7 +648,7 @@ def redirect_write(ctx: LineContext, donors: Donors) -> Iterator[Proposal]:
             if name is None or obj is None or args is None or ctx.src(name) != "put" or obj.type != "identifier" \
                     or len(args.named_children) != 2 or not a_map(ctx.src(obj)):
                 continue
-            value = ctx.src(args.named_children[1])
+            stored = ctx.src(args.named_children[1])
             reads = []
             for read in walk(body):
                 if read.type != "method_invocation" or "\n" in ctx.src(read):
@@ -637,7 +660,7 @@ def redirect_write(ctx: LineContext, donors: Donors) -> Iterator[Proposal]:
                     reads.append(read)
             for donor in _nearest_first(ctx, node, reads):
                 receiver, _, key = donor.partition(".get(")
-                new = f"{receiver}.put({key[:-1]}, {value})"
+                new = f"{receiver}.put({key[:-1]}, {stored})"
                 yield "redirect-write", f"{ctx.src(node)} -> {new}", replace_node(node, new)
 
 
@@ -666,8 +689,8 @@ def join_live_list(ctx: LineContext, donors: Donors) -> Iterator[Proposal]:
     for node in ctx.nodes_on_line():
         if node.type != "list_comprehension" or _value_position(ctx, node) not in ("returned", "assigned"):
             continue
-        iterated = {ctx.src(clause.child_by_field_name("right")) for clause in node.named_children
-                    if clause.type == "for_in_clause" and clause.child_by_field_name("right") is not None}
+        iterated = {node_text(clause.child_by_field_name("right")) for clause in node.named_children
+                    if clause.type == "for_in_clause"} - {""}
         lists = [v.text for v in donors.variables()
                  if v.text in iterated or donors.kind(v.text) in ("list", "seq")]
         for name in sorted(lists, key=lambda n: n not in iterated)[:MAX_DONORS]:

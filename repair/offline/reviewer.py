@@ -115,16 +115,11 @@ def _equality_base_case(candidate: Candidate) -> bool:
 
 def _changed_rows(candidate: Candidate) -> tuple[int, int] | None:
     """The first and last changed row of the old text (0-based), or None when nothing changed."""
-    old_lines, new_lines = candidate.old_text.splitlines(), candidate.new_text.splitlines()
-    head = 0
-    while head < min(len(old_lines), len(new_lines)) and old_lines[head] == new_lines[head]:
-        head += 1
-    tail = 0
-    while tail < min(len(old_lines), len(new_lines)) - head and old_lines[-1 - tail] == new_lines[-1 - tail]:
-        tail += 1
-    if head == len(old_lines) == len(new_lines):
+    if candidate.old_text == candidate.new_text:
         return None
-    return head, max(head, len(old_lines) - 1 - tail)
+    change = candidate.line_change()
+    start, end = int(str(change["start"])) - 1, int(str(change["end"])) - 1
+    return start, max(start, end)
 
 
 def _innermost_function(root: Node, row: int) -> Node | None:
