@@ -249,11 +249,18 @@ class FastPatchValidator(PatchValidator):
             with disk_lock(self.workspace).exclusive():  # the plain path writes the patch into the checkout
                 return self._timed(lambda: super(FastPatchValidator, self).validate(parsed, full), runner)
 
+        originals: dict[str, str] = {}  # what the candidate's files hold unpatched
+
         def read(path: str) -> str | None:
-            return self.workspace.read_file(path) if self.workspace.exists(path) else None
+            text = self.workspace.read_file(path) if self.workspace.exists(path) else None
+            if text is not None:
+                originals[path] = text
+            return text
 
         try:
-            applied = parsed.apply_to_texts(read, relocate=self.relocate)
+            # The checkout's own files, never the candidate another thread has written there for a moment.
+            with disk_lock(self.workspace).shared():
+                applied = parsed.apply_to_texts(read, relocate=self.relocate)
         except PatchError as exc:
             return ValidationResult("apply-failed", message=str(exc), seconds=time.monotonic() - start)
         suffix = ":full" if full else ":failing"
@@ -267,7 +274,6 @@ class FastPatchValidator(PatchValidator):
         if full:  # the wider tests' baselines, on the unpatched code
             with disk_lock(self.workspace).exclusive():
                 units = self.scope.prepare(parsed.changed_paths())
-        originals = {path: self.workspace.read_file(path) for path in applied.files}
         if isinstance(runner, WarmTestRunner) and not isinstance(runner, ProjectJavaRunner):
             files = applied.files
             warm = runner
