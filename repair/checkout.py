@@ -69,6 +69,7 @@ def check_out(bug_id: str, options: DatasetOptions | None = None, workdir: Path 
     """Resolve `bug_id`, check it out, and (when the dataset does not say) find its failing tests."""
     dataset, bug = resolve_bug(bug_id, options)
     workspace = make_workspace(backend, workdir, bug)
+    checked: CheckedOutBug | None = None
     try:
         dataset.checkout(bug, workspace)
         runner = warm_runner(workspace, bug) or make_test_runner(workspace, bug.test_setup)
@@ -77,6 +78,9 @@ def check_out(bug_id: str, options: DatasetOptions | None = None, workdir: Path 
             checked.discover_failing()
         return checked
     except BaseException:
-        workspace.close()
+        if checked is not None:
+            checked.close()  # the warm worker the test run started too, not only the workspace
+        else:
+            workspace.close()
         raise
 
