@@ -186,7 +186,7 @@ class FastJavaRunner:
                     return fast()
             except (WorkerError, OSError) as exc:
                 self.fallbacks.append(str(exc))
-                self.close()
+                self._slot.stop()
         return plain()
 
     def precompile(self, variants: Sequence[Mapping[str, str]]) -> None:
@@ -202,7 +202,7 @@ class FastJavaRunner:
             reply = worker.read(time.monotonic() + JVM_START_SLACK + 2.0 * len(single))
         except (WorkerError, OSError) as exc:
             self.fallbacks.append(f"precompile: {exc}")
-            self.close()
+            self._slot.stop()
             return
         self.compile_seconds += float(reply.get("ms", 0)) / 1000
         for how in ("batched", "alone"):

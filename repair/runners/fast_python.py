@@ -154,7 +154,7 @@ class FastPythonRunner:
                     return self._run_fast(tests, fail_fast, patched, coverage)
             except (WorkerError, OSError) as exc:
                 self.fallbacks.append(str(exc))
-                self.close()
+                self._slot.stop()
         if patched:
             return None
         if coverage is not None:

@@ -142,6 +142,12 @@ class WorkerSlot:
             self._threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="repair-worker")
         return self._threads
 
+    def stop(self) -> None:
+        """Stop this slot's worker alone (it failed; the next request starts a fresh one). Unlike `close`, safe
+        from the slot's own threads, and the twin's worker runs on."""
+        if self.worker is not None:
+            self.worker.close()
+
     def close(self) -> None:
         """Stop the worker and its twin's, then the threads."""
         for slot in (self, self.twin):
