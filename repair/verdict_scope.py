@@ -73,6 +73,11 @@ def setup_targets(setup: TestSetup) -> list[str]:
     return [f"`{setup.command}`"] if setup.command else [f"every {setup.framework} test"]
 
 
+def owned_by(target: str, test: str) -> bool:
+    """Whether `test` (an id) is one of the tests of the unit `target` (a test class or file)."""
+    return test == target or test.startswith((target + "::", target + "["))
+
+
 @dataclass(frozen=True)
 class Unit:
     """Wider tests a patch brought in: a test class or file (or the whole final suite) and why."""
@@ -109,8 +114,7 @@ class VerdictScope:
         if self.wider is None:
             return
         for target, _file in self.wider.units:
-            files = {f for test, covered in per_test.items() if test == target or test.startswith(target + "::")
-                     for f in covered}
+            files = {f for test, covered in per_test.items() if owned_by(target, test) for f in covered}
             if files:
                 self.coverage[target] = frozenset(self.coverage.get(target, frozenset()) | files)
 
@@ -206,9 +210,8 @@ class VerdictScope:
 
     def _passing(self, unit: Unit) -> list[str]:
         before = self._baselines[unit.target]
-        return [t for t in before.passing if t not in self._flaky and (
-                unit.target == WHOLE or t == unit.target
-                or t.startswith(unit.target + "::") or t.startswith(unit.target + "["))]
+        return [t for t in before.passing
+                if t not in self._flaky and (unit.target == WHOLE or owned_by(unit.target, t))]
 
     def _test_set(self, unit: Unit, report: TestReport, regressions: list[str], flaky: list[str]) -> TestSet:
         assert self.wider is not None
@@ -217,7 +220,7 @@ class VerdictScope:
             return TestSet(self.wider.label, setup_targets(self.wider.setup), unit.why, ran, list(regressions),
                            flaky=list(flaky))
         before = self._baselines[unit.target]
-        owned = [t for t in before.results if t == unit.target or t.startswith(unit.target + "::")]
+        owned = [t for t in before.results if owned_by(unit.target, t)]
         mine = self._passing(unit) + [t for t in flaky if t in owned]  # what ran, this run's flaky tests too
         return TestSet(self.wider.label, [unit.target], unit.why,
                        sum(1 for t in mine if t in report.results),
