@@ -10,10 +10,20 @@ from typing import Any
 
 from repair.batch.pool import RunningWorker, new_run_dir
 
+TRAJECTORY = "trajectory.jsonl"
+
+
+def trajectory_size(run_dir: Path) -> int:
+    """The bytes of a run's trajectory so far (-1 before it exists): it only grows while the run goes on."""
+    try:
+        return (run_dir / TRAJECTORY).stat().st_size
+    except OSError:
+        return -1
+
 
 def trajectory_totals(run_dir: Path) -> tuple[int, float, Counter[str]]:
     """Cycles, cost and tool counts so far, read from a (possibly unfinished) trajectory."""
-    path = run_dir / "trajectory.jsonl"
+    path = run_dir / TRAJECTORY
     cycles, cost, tools = 0, 0.0, Counter[str]()
     if not path.is_file():
         return cycles, cost, tools
