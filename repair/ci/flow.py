@@ -15,8 +15,8 @@ from repair.ci.event import failing_branch, is_fork_run, make_run_id, own_run_re
 from repair.ci.git import BRANCH_PREFIX, commit_identity, commit_patch, current_branch, git, push_branch
 from repair.ci.options import CiOptions, CiOutcome
 from repair.ci.report import PR_BODY_LIMIT, build_report, clip, commit_message, pr_title, review_report
-from repair.ci.scrub import MODEL_KEY_VARS, TOKEN_VARS, hidden_env, redact, token_values
-from repair.containers.secrets_filter import scrub_secrets
+from repair.ci.scrub import MODEL_KEY_VARS, TOKEN_VARS, hidden_env, redact
+from repair.containers.secrets_filter import scrub_secrets, secret_values
 from repair.datasets.bug import Bug
 from repair.datasets.local import detect_test_command
 from repair.datasets.registry import DatasetOptions
@@ -146,7 +146,7 @@ def _repair_reproduced(run: CiRun, checked: CheckedOutBug) -> CiOutcome:
         pr_base = base or run.client.default_branch(env["GITHUB_REPOSITORY"])
     commit = commit_patch(root, patch, commit_message(bug, run_id), commit_identity(root, env))
     run.say(f"pushing {branch} to {options.remote}")
-    push_branch(root, options.remote, commit, branch, token_values(env))
+    push_branch(root, options.remote, commit, branch, secret_values(env))
     record.update(branch=branch, commit=commit)
     if run.client is None or pr_base is None:
         outcome = CiOutcome("pushed", f"pushed {branch}; no pull request (--no-open-pr)", 0, out, patch, branch)
@@ -226,7 +226,7 @@ def _finish(outcome: CiOutcome, record: dict[str, Any], env: Mapping[str, str]) 
     """Write result.json (and report.md when there is no patch report) and the step outputs."""
     out = outcome.out_dir
     out.mkdir(parents=True, exist_ok=True)
-    secrets = token_values(env)
+    secrets = secret_values(env)
     outcome.message = redact(outcome.message, secrets)
     outcome.record = {"status": outcome.status, "message": outcome.message, **record}
     (out / "result.json").write_text(json.dumps(outcome.record, indent=2))

@@ -7,18 +7,13 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 from repair.containers.secrets_filter import redact as redact_values
 
 # The tests, the agent and the report run the repository's code: they must not see a token that can push.
 TOKEN_VARS = ("GITHUB_TOKEN", "GH_TOKEN")
 MODEL_KEY_VARS = ("OPENAI_API_KEY",)  # hidden too, once the model client has read it
-
-
-def token_values(env: Mapping[str, str]) -> list[str]:
-    """The secrets of `env` that must appear in no output: the GitHub token and the model's API key."""
-    return [env.get("GITHUB_TOKEN", ""), env.get("OPENAI_API_KEY", "")]
 
 
 def redact(text: str, secrets: list[str]) -> str:
