@@ -302,6 +302,22 @@ def test_a_java_empty_collection_is_made_to_hold_an_empty_one() -> None:
     assert made.get(with_line(text, line, want)) == "collection-literal"
 
 
+def test_a_shift_that_only_moves_an_integer_comparisons_edge_is_left_to_the_operator() -> None:
+    text = "class K {\n    static int f(int w, int j, double x) {\n        if (w < j && x < j) {\n" \
+           "            return 1;\n        }\n        return 0;\n    }\n}\n"
+    made = fixes("java", text, 3)
+    line = text.splitlines()[2]
+    shifted = {new: template for new, template in made.items() if template == "shift-by-one"}
+    assert with_line(text, 3, line.replace("w < j", "w + 1 < j")) in shifted
+    assert with_line(text, 3, line.replace("w < j", "w < j - 1")) in shifted
+    # `w - 1 < j` and `w < j + 1` are `w <= j`, which the operator family makes.
+    assert with_line(text, 3, line.replace("w < j", "w - 1 < j")) not in made
+    assert with_line(text, 3, line.replace("w < j", "w < j + 1")) not in made
+    assert made.get(with_line(text, 3, line.replace("w < j", "w <= j"))) == "operator"
+    # On a double the two differ: `x - 1 < j` stays.
+    assert with_line(text, 3, line.replace("x < j", "x - 1 < j")) in shifted
+
+
 def test_every_family_has_a_prior_and_every_location_explains_itself() -> None:
     for language, text in (("java", JAVA_WAYS), ("python", PYTHON_SEARCH)):
         for line in range(1, text.count("\n") + 1):

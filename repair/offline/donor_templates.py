@@ -17,8 +17,10 @@ statement the method is missing. Each says where it comes from:
   the other way, a call replaced by a live variable of its type (SimFix's RepName_MI inverted);
   A numeric variable may also be squared where it is an operand (`x - a` -> `x - a * a`), with a low prior;
 - `shift_by_one` — a variable, a length or a size used as an index, an argument, a bound or an operand,
-  moved by one (`mid` -> `mid + 1`). Not one of TBar's families: its literal mutator moves literals by
-  one, and this moves the values the literals would have to be added to (the off-by-one errors);
+  moved by one (`mid` -> `mid + 1`); not where it only moves an integer comparison's edge, which the
+  operator mutation says shorter (`w - 1 < j` is `w <= j`). Not one of TBar's families: its literal
+  mutator moves literals by one, and this moves the values the literals would have to be added to (the
+  off-by-one errors);
 - `wrap_in_call` — ELIXIR's method-invocation synthesis as TBar's method-invocation mutator uses it, with
   the clamping calls of the language: `x = e` -> `x = Math.max(x, e)`, `Math.max(0, e)`, `Math.abs(e)`;
 - `swap_operands` — TBar's operator mutator, operand order, for the operators whose order matters
@@ -183,7 +185,35 @@ def shift_by_one(ctx: LineContext, donors: Donors) -> Iterator[Proposal]:
             continue
         text = ctx.src(node)
         for op in ("+", "-"):
+            if position == "comparison" and _an_operator_says_it(ctx, donors, node, op):
+                continue
             yield "shift-by-one", f"{text} -> {text} {op} 1 ({position})", _combine(ctx, node, op, "1")
+
+
+# On integers, a shift by one of a comparison's operand that only moves the comparison's edge is the
+# operator mutation in a longer form (`w - 1 < j` is `w <= j`): (side, shift, operator) that do.
+_EDGE_SHIFTS = {("left", "-", "<"), ("left", "+", "<="), ("left", "+", ">"), ("left", "-", ">="),
+                ("right", "+", "<"), ("right", "-", "<="), ("right", "-", ">"), ("right", "+", ">=")}
+
+
+def _an_operator_says_it(ctx: LineContext, donors: Donors, node: Node, shift: str) -> bool:
+    parent = node.parent
+    if parent is None or not _is_binary(parent) or len(parent.named_children) != 2 or not _integer(ctx, donors, node):
+        return False
+    side = "left" if parent.named_children[0] == node else "right"
+    return (side, shift, _operator(ctx, parent)) in _EDGE_SHIFTS
+
+
+def _integer(ctx: LineContext, donors: Donors, node: Node) -> bool:
+    """An integer value (the equivalence above does not hold for floating point)."""
+    if _is_size(ctx, node):
+        return True
+    if ctx.language == "java":
+        typed = ctx.types.get(node.id)
+        if isinstance(typed, JType):
+            return typed.unboxed() in ("int", "long", "short", "byte", "char")
+        return donors.kind(ctx.src(node)) in ("int", "long", "short", "byte", "char")
+    return donors.kind(ctx.src(node)) == "int"
 
 
 def replace_with_donor_expression(ctx: LineContext, donors: Donors) -> Iterator[Proposal]:
