@@ -162,6 +162,8 @@ def test_first_call_is_first():
     assert next_call() == 1
 """
 PY_SETUP = TestSetup("pytest", test_files=("tests/test_counter.py",), per_test_timeout=10.0)
+PY_BUG = Bug(id="local:counter", dataset="local", language="python", test_setup=PY_SETUP,
+             failing_tests=["tests/test_counter.py::test_first_call_is_first"])
 
 
 @pytest.fixture
@@ -254,10 +256,8 @@ def test_a_warm_run_waits_while_another_thread_has_a_candidate_written(python_re
 def test_a_worker_that_dies_during_a_pair_falls_back_and_the_pair_goes_on(python_repo: LocalWorkspace) -> None:
     # The first of a pair kills the warm process that forked its test (the test's parent): that worker's run
     # falls back to the plain path, from the pair's own thread, and the other candidate's verdict stands.
-    bug = Bug(id="local:counter", dataset="local", language="python", test_setup=PY_SETUP,
-              failing_tests=["tests/test_counter.py::test_first_call_is_first"])
     runner = FastPythonRunner(python_repo, PY_SETUP)
-    validator = FastPatchValidator(python_repo, bug, runner=runner)
+    validator = FastPatchValidator(python_repo, PY_BUG, runner=runner)
     killer = ("prog/counter.py\n<<<<<<< SEARCH\n    CALLS += 1\n=======\n"
               "    CALLS += 2\n    import os, signal\n    os.kill(os.getppid(), signal.SIGKILL)\n>>>>>>> REPLACE\n")
     same = "prog/counter.py\n<<<<<<< SEARCH\n    CALLS += 1\n=======\n    CALLS = CALLS + 1\n>>>>>>> REPLACE\n"
@@ -271,10 +271,8 @@ def test_a_worker_that_dies_during_a_pair_falls_back_and_the_pair_goes_on(python
 
 
 def test_two_candidates_at_once_on_two_workers_give_the_one_by_one_verdicts(python_repo: LocalWorkspace) -> None:
-    bug = Bug(id="local:counter", dataset="local", language="python", test_setup=PY_SETUP,
-              failing_tests=["tests/test_counter.py::test_first_call_is_first"])
     runner = FastPythonRunner(python_repo, PY_SETUP)
-    validator = FastPatchValidator(python_repo, bug, runner=runner)
+    validator = FastPatchValidator(python_repo, PY_BUG, runner=runner)
     try:
         patches = [f"prog/counter.py\n<<<<<<< SEARCH\n    CALLS += 1\n=======\n    CALLS += {n}\n>>>>>>> REPLACE\n"
                    for n in (2, 1, 3, 1)]
