@@ -389,6 +389,16 @@ def test_a_patch_that_leaves_a_parameter_unread_is_suspect() -> None:
     assert not suspicion(kept)
 
 
+def test_a_patch_that_stops_returning_what_the_function_builds_is_suspect() -> None:
+    text = ("def totals(by_edge):\n    by_path = {}\n    for edge, w in by_edge.items():\n"
+            "        by_path[edge] = w + 1\n    return by_path\n")
+    thrown = Candidate("t.py", 5, "variable", "by_path -> by_edge", text,
+                       text.replace("return by_path", "return by_edge"), 5)
+    assert "no longer returns `by_path`" in suspicion(thrown)
+    fixed = Candidate("t.py", 4, "literal", "1 -> 2", text, text.replace("w + 1", "w + 2"), 1)
+    assert not suspicion(fixed)
+
+
 def test_partial_candidates_pair_up_best_first() -> None:
     text = "def f(a, b):\n    x = a - 1\n    y = b - 1\n    return x + y\n"
     cands = {c.new_text: c for c in generate("python", text, 2, "f.py") + generate("python", text, 3, "f.py")}

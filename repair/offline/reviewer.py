@@ -21,7 +21,9 @@ marks it so:
   recursion, the function's way of doing its work, is gone, and what is left passes by doing less (a
   recursion that can never end is another matter: there the call keeps its own parameters, `f(arr)` in `f`);
 - it leaves a parameter of the function unread (`this.successors = successors` -> `= predecessors`): the
-  function now ignores an input it was given, which no fix of a wrong computation needs.
+  function now ignores an input it was given, which no fix of a wrong computation needs;
+- it stops returning the local the function builds (`return lengthByPath` -> `return lengthByEdge`): what
+  the function computed is thrown away, and the tests pass on what it was given.
 """
 
 from __future__ import annotations
@@ -81,6 +83,9 @@ def suspicion(candidate: Candidate) -> str:
     ignored = _ignored_parameter(candidate)
     if ignored:
         return f"it leaves the parameter `{ignored}` unread: the function ignores an input it is given"
+    discarded = _discarded_result(candidate)
+    if discarded:
+        return f"it no longer returns `{discarded}`, which the function builds: what it computed is thrown away"
     return ""
 
 
@@ -187,18 +192,51 @@ def _after_a_dot(node: Node) -> bool:
     return False
 
 
-def _ignored_parameter(candidate: Candidate) -> str:
-    """A parameter the changed function's body mentioned before the patch and does not after it, or ''."""
+def _changed_function(candidate: Candidate) -> tuple[Node, Node] | None:
+    """The function holding the change, before and after it."""
     rows = _changed_rows(candidate)
     if rows is None:
-        return ""
+        return None
     language = "python" if candidate.file.endswith(".py") else "java"
     old_function = _innermost_function(parse(language, candidate.old_text).root_node, rows[0])
     if old_function is None:
-        return ""
+        return None
     new_function = _the_function_after(old_function, parse(language, candidate.new_text).root_node)
-    if new_function is None:
+    return (old_function, new_function) if new_function is not None else None
+
+
+def _returned_names(function: Node) -> set[str]:
+    return {_text(n.named_children[0]) for n in walk(function) if n.type == "return_statement"
+            and n.named_children and n.named_children[0].type == "identifier"}
+
+
+def _local_names(function: Node) -> set[str]:
+    """Names the function declares (Java) or assigns (Python) in its body."""
+    names = set()
+    for node in walk(function.child_by_field_name("body") or function):
+        if node.type == "variable_declarator" or node.type == "assignment":
+            target = node.child_by_field_name("name") or node.child_by_field_name("left")
+            if target is not None and target.type == "identifier":
+                names.add(_text(target))
+    return names
+
+
+def _discarded_result(candidate: Candidate) -> str:
+    """A local the function returned before the patch and returns nowhere after it, or ''."""
+    pair = _changed_function(candidate)
+    if pair is None:
         return ""
+    old_function, new_function = pair
+    lost = (_returned_names(old_function) & _local_names(old_function)) - _returned_names(new_function)
+    return min(lost) if lost else ""
+
+
+def _ignored_parameter(candidate: Candidate) -> str:
+    """A parameter the changed function's body mentioned before the patch and does not after it, or ''."""
+    pair = _changed_function(candidate)
+    if pair is None:
+        return ""
+    old_function, new_function = pair
     before, after = _reads(old_function), _reads(new_function)
     return next((p for p in _parameters(old_function) if p in before and p not in after), "")
 
