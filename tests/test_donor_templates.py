@@ -355,6 +355,21 @@ def test_the_reviewer_refuses_deleted_exits_and_a_deleting_patch_is_suspect() ->
     assert sorted([removed, changed], key=preference) == [changed, removed]
 
 
+def test_the_reviewer_refuses_a_statement_made_a_query_whose_answer_is_dropped() -> None:
+    java = "class A { void f(java.util.List<String> tokens) { tokens.add(\"--\"); tokens.add(\"x\"); } }"
+    query = java.replace('tokens.add("--")', 'tokens.equals("--")')
+    other_call = java.replace('tokens.add("--")', 'tokens.remove("--")')
+    for new, reason in ((query, "discards-query"), (other_call, None)):
+        assert refusal("java", java, new, parse("java", java), parse("java", new), "method") == reason
+    python = "def f(out, x):\n    out.append(x)\n    return out\n"
+    dropped = python.replace("out.append(x)", "out.count(x)")
+    assert refusal("python", python, dropped, parse("python", python), parse("python", dropped),
+                   "method") == "discards-query"
+    # A query whose answer is used is no refusal.
+    used = python.replace("out.append(x)", "out = out.copy()")
+    assert refusal("python", python, used, parse("python", python), parse("python", used), "method") is None
+
+
 def test_an_equality_base_case_of_a_recursion_is_suspect_and_the_next_boundary_is_made() -> None:
     text = "def halves(xs):\n    if len(xs) == 0:\n        return xs\n    return halves(xs[:len(xs) // 2])\n"
     made = {c.new_text: c for c in generate("python", text, 2, "h.py")}

@@ -8,7 +8,9 @@
   (`if (false)`, `while (true)` made where there was none, `0 < 0 || ...`): a condition weakened to a
   constant, or a guard that never fires;
 - `deletes-exit`: removing a `return`, `throw`, `raise`, `break` or `continue`;
-- `empties-block`: a removal that leaves a loop's or a branch's body empty.
+- `empties-block`: a removal that leaves a loop's or a branch's body empty;
+- `discards-query`: a statement made a call to a query of the standard library whose result is thrown away
+  (`tokens.add("--");` -> `tokens.equals("--");`): the statement now does nothing, a deletion in disguise.
 
 `suspicion(candidate)` says why a plausible patch is likely overfitting ('' when nothing does), and the report
 marks it so:
@@ -38,6 +40,13 @@ _LITERAL_TYPES = {"decimal_integer_literal", "integer", "float", "decimal_floati
 _EXITS = {"return_statement", "throw_statement", "raise_statement", "break_statement", "continue_statement"}
 _CONDITIONAL = {"if_statement", "while_statement", "elif_clause", "do_statement", "ternary_expression",
                 "conditional_expression"}
+# Methods and functions of Java's and Python's standard libraries that only answer a question: a statement that
+# calls one and drops the answer does nothing.
+_QUERIES = {"equals", "equalsIgnoreCase", "contains", "containsKey", "containsValue", "isEmpty", "size", "length",
+            "get", "getOrDefault", "hashCode", "toString", "startsWith", "endsWith", "indexOf", "lastIndexOf",
+            "compareTo", "charAt", "substring", "trim", "strip", "formatted", "toUpperCase", "toLowerCase",
+            "matches", "valueOf", "len", "str", "repr", "isinstance", "count", "index", "find", "upper", "lower",
+            "keys", "values", "items", "copy"}
 _BLOCK_OWNERS = {"if_statement", "while_statement", "for_statement", "enhanced_for_statement", "do_statement",
                  "else_clause"}
 
@@ -56,6 +65,8 @@ def refusal(language: str, old: str, new: str, old_tree: Tree, new_tree: Tree, t
         return "constant-condition"
     if _constant_comparisons(new_tree.root_node, changed) > _constant_comparisons(old_tree.root_node, old_changed):
         return "constant-condition"
+    if _discarded_queries(new_tree.root_node, changed) > _discarded_queries(old_tree.root_node, old_changed):
+        return "discards-query"
     if template == "remove-statement":
         removed = [n for n in _overlapping(old_tree.root_node, old_changed)
                    if n.type in _EXITS and old_changed[0] <= n.start_byte and n.end_byte <= old_changed[1]]
@@ -351,6 +362,25 @@ def _constant_comparisons(root: Node, span: tuple[int, int]) -> int:
                 _operator(node) not in ("+", "-", "*", "/", "%", "&&", "||", "&", "|", "^") and \
                 len(node.named_children) >= 2 and all(_is_constant(c) for c in node.named_children):
             count += 1
+    return count
+
+
+def _discarded_queries(root: Node, span: tuple[int, int]) -> int:
+    """Statements in the span that call a query (`_QUERIES`) and drop its answer."""
+    count = 0
+    for node in _overlapping(root, span):
+        if node.type == "expression_statement" and node.named_children:
+            call = node.named_children[0]
+            if call.type == "method_invocation":
+                name = call.child_by_field_name("name")
+            elif call.type == "call":
+                function = call.child_by_field_name("function")
+                name = function.child_by_field_name("attribute") if function is not None and \
+                    function.type == "attribute" else function
+            else:
+                continue
+            if name is not None and _text(name) in _QUERIES:
+                count += 1
     return count
 
 
