@@ -255,18 +255,12 @@ def _ignored_parameter(candidate: Candidate) -> str:
 def _removes_recursion(candidate: Candidate) -> bool:
     """The function holding the change called itself before it and does not after it, and none of the calls
     it lost passed the function's own parameters unchanged (that call could only recurse forever)."""
-    rows = _changed_rows(candidate)
-    if rows is None:
+    pair = _changed_function(candidate)
+    if pair is None:
         return False
-    language = "python" if candidate.file.endswith(".py") else "java"
-    old_function = _innermost_function(parse(language, candidate.old_text).root_node, rows[0])
-    if old_function is None:
-        return False
+    old_function, new_function = pair
     old_calls = _self_calls(old_function)
-    if not old_calls:
-        return False
-    new_function = _the_function_after(old_function, parse(language, candidate.new_text).root_node)
-    if new_function is None or _self_calls(new_function):
+    if not old_calls or _self_calls(new_function):
         return False
     params = _parameters(old_function)
     for call in old_calls:
