@@ -123,8 +123,9 @@ class PatchValidator:
         if full:
             self.baseline()  # on the unpatched code: a regression is only visible against it
             units = self.scope.prepare(parsed.changed_paths())  # so are the wider tests' baselines
+        # The unpatched files, for a wider test's rerun on them (`VerdictScope.judge`): read only when one can run.
         originals = {path: self.workspace.read_file(path) if self.workspace.exists(path) else None
-                     for path in parsed.changed_paths()}
+                     for path in parsed.changed_paths()} if units else {}
         snapshot = self.workspace.snapshot()
         try:
             try:
